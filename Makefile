@@ -1,0 +1,42 @@
+# `make run` starts the gateway; `make test` runs the whole suite.
+# Every target installs what it needs first, idempotently.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test bench lint coverage clean
+
+$(VPY):
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed: installing python3-venv"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): $(VPY) setup.cfg setup.py pyproject.toml
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test,bench]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VPY) -m gateway
+
+test: install
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(VPY) -m bench $(BENCH)
+
+lint: install
+	$(VPY) -m pyflakes gateway providers tests bench 2>/dev/null || $(VPY) -m pip install -q pyflakes && $(VPY) -m pyflakes gateway providers tests bench
+
+coverage: install
+	$(VPY) -m providers.lambda_.coverage
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,230 @@
+"""The Gateway: owns config, models, plugins, and serves one request at a time.
+
+The request flow, one stage per line (see ``Gateway.stages``):
+
+1. internal routes: ``/_gateway/health``, ``/_gateway/reset`` (+ ``/_localstack/*`` aliases)
+2. plugin routes: contributed by ``gateway.routes`` plugins (function URLs, ...)
+3. identify: service, region, account and request id
+4. dispatch: parse with the service's model -> provider -> serialize
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Optional
+
+from botocore.model import ServiceModel
+
+from . import __version__
+from .config import Config
+from .context import RequestContext
+from .errors import NotImplementedOperation, ServiceError
+from .http import HttpRequest, HttpResponse
+from .identify import ServiceIndex
+from .internal import InternalRoutes
+from .logs import RequestLogger
+from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins
+from .protocol import ProtocolError, create_parser, create_serializer
+from .protocol.models import ServiceModels
+
+log = logging.getLogger("gateway")
+
+Stage = Callable[[RequestContext], Optional[HttpResponse]]
+
+
+class ServiceCodec:
+    """Parser and serializer of one service, built once."""
+
+    def __init__(self, model: ServiceModel) -> None:
+        self.model = model
+        self.parser = create_parser(model)
+        self.serializer = create_serializer(model)
+
+
+class Gateway:
+    def __init__(self, config: Optional[Config] = None) -> None:
+        self.config = config or Config.from_env()
+        self.started_at = time.time()
+        self.models = ServiceModels()
+        self.providers = ProviderRegistry(self, self.config)
+        self.routes = RoutePlugins(self, self.config)
+        self.internal = InternalRoutes(self)
+        self.request_log = RequestLogger(self.config)
+        self._codecs: dict[str, ServiceCodec] = {}
+        self._index: Optional[ServiceIndex] = None
+        self._lock = threading.Lock()
+        self._temp_dir: Optional[str] = None
+        self.stages: list[Stage] = [
+            self.internal.handle,  # 1. health, reset
+            self._plugin_routes,  # 2. function URLs and other plugin routes
+            self._identify,  # 3. service, region, account
+            self._dispatch,  # 4. parse -> provider -> serialize
+        ]
+
+    # The request flow -----------------------------------------------------------
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        context = RequestContext(request=request, gateway=self, request_id=str(uuid.uuid4()))
+        started = time.perf_counter()
+        try:
+            for stage in self.stages:
+                response = stage(context)
+                if response is not None:
+                    break
+            else:  # pragma: no cover - _dispatch always answers
+                response = HttpResponse(404)
+        except Exception:  # noqa: BLE001 - never a traceback to the client
+            log.exception("unexpected error handling %s %s", request.method, request.path)
+            response = self.error_response(context, ServiceError("InternalError", "An internal error occurred", 500, sender_fault=False))
+        self.request_log.log(context, response, time.perf_counter() - started)
+        return response
+
+    def _plugin_routes(self, context: RequestContext) -> Optional[HttpResponse]:
+        handler = self.routes.match(context.request)
+        if handler is None:
+            return None
+        context.extras["route"] = getattr(handler, "__name__", "plugin")
+        return handler(context.request)
+
+    def _identify(self, context: RequestContext) -> Optional[HttpResponse]:
+        identity = self.service_index().identify(context.request)
+        context.region = identity.region
+        context.account_id = identity.account_id
+        context.access_key_id = identity.access_key_id
+        context.extras["identity"] = identity
+        if identity.service is None:
+            return self.plain_error(
+                400,
+                "UnknownService",
+                "Could not determine the AWS service this request is for; "
+                f"served services: {', '.join(self.providers.services())}",
+                context.request,
+            )
+        context.service = identity.service
+        if not self.config.service_enabled(identity.service):
+            error = ServiceError(
+                "ServiceNotEnabled",
+                f"Service '{identity.service}' is not enabled; SERVICES={','.join(sorted(self.config.services or []))}",
+                400,
+            )
+            return self.codec(identity.service).serializer.serialize_error(error, None, context.request_id)
+        return None
+
+    def _dispatch(self, context: RequestContext) -> HttpResponse:
+        service = context.service
+        assert service is not None
+        try:
+            provider = self.providers.get(service)
+        except ProviderLoadError as error:
+            return self.plain_error(503, "ServiceUnavailable", str(error))
+        if provider.raw:
+            return provider.handle(context, context.request)
+
+        codec = self.codec(service)
+        context.service_model = codec.model
+        try:
+            operation, params = codec.parser.parse(context.request)
+        except ProtocolError as error:
+            return codec.serializer.serialize_error(
+                ServiceError(error.code, error.message, error.status), None, context.request_id
+            )
+        context.operation = operation
+        handler = provider.operation_handler(operation.name)
+        try:
+            if handler is None:
+                raise NotImplementedOperation(service, operation.name)
+            result = handler(context, params)
+            if isinstance(result, HttpResponse):
+                return result
+            return codec.serializer.serialize_response(operation, result or {}, context.request_id)
+        except ServiceError as error:
+            return codec.serializer.serialize_error(error, operation, context.request_id)
+        except Exception:  # noqa: BLE001
+            log.exception("provider %s failed in %s", service, operation.name)
+            error = ServiceError("ServiceException", "An internal error occurred", 500, sender_fault=False)
+            return codec.serializer.serialize_error(error, operation, context.request_id)
+
+    # Shared pieces ----------------------------------------------------------------
+    def service_index(self) -> ServiceIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = ServiceIndex((name, self.models.get(name)) for name in self.providers.available)
+        return self._index
+
+    def codec(self, service: str) -> ServiceCodec:
+        codec = self._codecs.get(service)
+        if codec is None:
+            with self._lock:
+                codec = self._codecs.get(service)
+                if codec is None:
+                    codec = self._codecs[service] = ServiceCodec(self.models.get(service))
+        return codec
+
+    def error_response(self, context: RequestContext, error: ServiceError) -> HttpResponse:
+        if context.service and context.service in self.providers.available:
+            try:
+                return self.codec(context.service).serializer.serialize_error(error, context.operation, context.request_id)
+            except Exception:  # noqa: BLE001
+                log.exception("could not serialize error for %s", context.service)
+        return self.plain_error(error.status or 500, error.code, error.message or "")
+
+    @staticmethod
+    def plain_error(status: int, code: str, message: str, request: Optional[HttpRequest] = None) -> HttpResponse:
+        """An error for a request whose service (and so protocol) is unknown:
+        JSON for JSON-speaking clients, else the XML ``ErrorResponse`` that
+        query and REST-XML clients parse."""
+        import json
+        from xml.sax.saxutils import escape
+
+        json_client = request is None or "X-Amz-Target" in request.headers or "json" in request.headers.get(
+            "Content-Type", ""
+        )
+        if json_client:
+            body = json.dumps({"__type": code, "message": message}).encode()
+            content_type = "application/json"
+        else:
+            body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{escape(code)}</Code>"
+                f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+            ).encode()
+            content_type = "text/xml"
+        response = HttpResponse(status, body=body)
+        response.headers["Content-Type"] = content_type
+        response.headers["x-amzn-ErrorType"] = code
+        return response
+
+    # Lifecycle ------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Build the service index in the background so the first request is quick."""
+        threading.Thread(target=self.service_index, name="warm-up", daemon=True).start()
+
+    def state_dir(self, service: str) -> Path:
+        """Where a provider keeps files: under DATA_DIR with PERSISTENCE=1, else a
+        temporary directory removed at shutdown."""
+        if self.config.persistence:
+            path = self.config.data_dir / service
+        else:
+            with self._lock:
+                if self._temp_dir is None:
+                    self._temp_dir = tempfile.mkdtemp(prefix="gateway-")
+            path = Path(self._temp_dir) / service
+        path.mkdir(parents=True, exist_ok=True)
+        return path.resolve()
+
+    def reset(self) -> None:
+        self.providers.for_each_loaded(lambda p: p.on_reset(), "reset")
+
+    def stop(self) -> None:
+        self.providers.for_each_loaded(lambda p: p.on_stop(), "stop")
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    @property
+    def version(self) -> str:
+        return __version__

@@ -1,0 +1,153 @@
+"""Configuration: read once from the environment into one typed object.
+
+Every variable is documented in ``ENVIRONMENT`` (shown by ``--help`` and in the
+README). Unknown values are a startup error naming the variable and the allowed
+values; discontinued LocalStack options log a warning naming the replacement.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+log = logging.getLogger("gateway.config")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the variable."""
+
+
+# name -> (default shown in docs, description)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "GATEWAY_LISTEN": ("127.0.0.1:4566", "host:port to listen on. Binding beyond loopback is an explicit choice."),
+    "SERVICES": ("(all)", "Comma-separated services to serve, e.g. `lambda,sqs`; others answer 4xx."),
+    "DEBUG": ("0", "`1` logs more (request bodies summarized, plugin loading, runtime output)."),
+    "NO_COLOR": ("", "Set to anything to disable coloured log output (colour is only used on a TTY)."),
+    "PERSISTENCE": ("0", "`1` keeps state under DATA_DIR across restarts."),
+    "DATA_DIR": ("./.data", "Where persisted state lives when PERSISTENCE=1."),
+    "PROVIDER_OVERRIDE_<SERVICE>": ("default", "Provider to use for a service, e.g. `PROVIDER_OVERRIDE_LAMBDA=mine`."),
+    "GATEWAY_MAX_BODY_BYTES": ("104857600", "Largest request body accepted (413 beyond)."),
+    "GATEWAY_THREADS": ("64", "Most connections served at once."),
+    "LAMBDA_RUNTIME_EXECUTOR": ("process", "Executor plugin that runs functions (`process`, `sandbox`, `docker`, ...)."),
+    "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
+    "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
+    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
+    "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of function output shown in the gateway's own log."),
+    "HOSTNAME_FROM_LAMBDA": ("", "Host that functions use to reach the gateway (AWS_ENDPOINT_URL)."),
+    "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks a local directory as function code."),
+}
+
+# Discontinued LocalStack options -> what replaces them.
+DISCONTINUED: dict[str, str] = {
+    "LAMBDA_EXECUTOR": "LAMBDA_RUNTIME_EXECUTOR",
+    "LAMBDA_REMOTE_DOCKER": "nothing (code is copied automatically)",
+    "LAMBDA_STAY_OPEN_MODE": "LAMBDA_KEEPALIVE_MS",
+    "LAMBDA_CODE_EXTRACT_TIME": "nothing (creation is asynchronous)",
+    "LAMBDA_CONTAINER_REGISTRY": "LAMBDA_RUNTIME_IMAGE_MAPPING",
+    "LAMBDA_XRAY_INIT": "nothing",
+    "LAMBDA_FALLBACK_URL": "nothing (not supported)",
+    "LAMBDA_FORWARD_URL": "nothing (not supported)",
+    "EDGE_PORT": "GATEWAY_LISTEN",
+    "GATEWAY_LISTEN_ALL": "GATEWAY_LISTEN",
+}
+
+_LISTEN = re.compile(r"^(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(?P<port>\d{1,5})$")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={env[name]!r} is not valid; allowed values: 1, 0, true, false")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not valid; expected an integer >= {minimum}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is not valid; expected an integer >= {minimum}")
+    return value
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    match = _LISTEN.match(value.strip())
+    if not match or not 0 <= int(match["port"]) <= 65535:
+        raise ConfigError(f"GATEWAY_LISTEN={value!r} is not valid; expected host:port, e.g. 127.0.0.1:4566")
+    return match["host"].strip("[]"), int(match["port"])
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    services: Optional[frozenset[str]] = None  # None = all
+    debug: bool = False
+    no_color: bool = False
+    persistence: bool = False
+    data_dir: Path = Path(".data")
+    provider_overrides: dict[str, str] = field(default_factory=dict)
+    max_body_bytes: int = 100 * 1024 * 1024
+    threads: int = 64
+    # Everything else, for plugins to read with the helpers below.
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Config":
+        env = dict(os.environ if env is None else env)
+        host, port = parse_listen(env.get("GATEWAY_LISTEN") or "127.0.0.1:4566")
+        services = None
+        if env.get("SERVICES", "").strip():
+            services = frozenset(s.strip().lower() for s in env["SERVICES"].split(",") if s.strip())
+        overrides = {
+            key[len("PROVIDER_OVERRIDE_"):].lower().replace("_", "-"): value.strip()
+            for key, value in env.items()
+            if key.startswith("PROVIDER_OVERRIDE_") and value.strip()
+        }
+        for old, new in DISCONTINUED.items():
+            if old in env:
+                log.warning("%s is discontinued and ignored; use %s", old, new)
+        return cls(
+            host=host,
+            port=port,
+            services=services,
+            debug=_flag(env, "DEBUG"),
+            no_color=bool(env.get("NO_COLOR")),
+            persistence=_flag(env, "PERSISTENCE"),
+            data_dir=Path(env.get("DATA_DIR") or ".data"),
+            provider_overrides=overrides,
+            max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 100 * 1024 * 1024, 1),
+            threads=_int(env, "GATEWAY_THREADS", 64, 1),
+            env=env,
+        )
+
+    # Helpers for plugins reading their own variables -----------------------
+    def flag(self, name: str, default: bool = False) -> bool:
+        return _flag(self.env, name, default)
+
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        return _int(self.env, name, default, minimum)
+
+    def choice(self, name: str, default: str, allowed: list[str]) -> str:
+        value = self.env.get(name, "").strip() or default
+        if value not in allowed:
+            raise ConfigError(f"{name}={value!r} is not valid; allowed values: {', '.join(allowed)}")
+        return value
+
+    def string(self, name: str, default: str = "") -> str:
+        return self.env.get(name, "").strip() or default
+
+    def service_enabled(self, service: str) -> bool:
+        return self.services is None or service in self.services

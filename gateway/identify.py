@@ -1,0 +1,161 @@
+"""Which service, region and account a request is for.
+
+Sources, strongest first: ``X-Amz-Target`` (the model's ``targetPrefix``), the
+SigV4 credential scope (``Authorization`` header, or ``X-Amz-Credential`` in a
+presigned URL), SigV2 (S3), the host name (``<bucket>.s3.<...>``,
+``<service>.<region>.<...>``), the query ``Action`` of an unsigned query-protocol
+request, and finally the first path segment of a REST operation. S3 is the
+catch-all, as it is on AWS's own endpoints.
+
+The index is built from the models of the services the gateway serves, so only
+those are ever recognised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from botocore.model import ServiceModel
+
+from .http import HttpRequest
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "000000000000"
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
+_SIGV2 = re.compile(r"^AWS ([^:\s]+):")
+_ACCOUNT_KEY = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_S3_HOST = re.compile(r"^(?:(?P<bucket>.+)\.)?s3(?:[.-](?P<region>[a-z0-9-]+))?\.(?:amazonaws\.com|localhost\b)")
+
+
+@dataclass
+class Identity:
+    service: Optional[str]
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT
+    access_key_id: Optional[str] = None
+    signing_name: Optional[str] = None
+    # For virtual-host S3 requests: the bucket named by the host.
+    bucket_from_host: Optional[str] = None
+
+
+def account_from_access_key(access_key_id: Optional[str]) -> str:
+    if access_key_id and _ACCOUNT_KEY.match(access_key_id):
+        return access_key_id
+    return DEFAULT_ACCOUNT
+
+
+class ServiceIndex:
+    """Lookup tables from the models of the served services."""
+
+    def __init__(self, models: Iterable[tuple[str, ServiceModel]]) -> None:
+        self.by_target: dict[str, str] = {}
+        self.by_signing_name: dict[str, list[str]] = {}
+        self.by_endpoint_prefix: dict[str, str] = {}
+        self.query_actions: dict[str, list[str]] = {}
+        self.rest_prefixes: dict[str, list[str]] = {}
+        for name, model in models:
+            meta = model.metadata
+            if meta.get("targetPrefix"):
+                self.by_target[meta["targetPrefix"]] = name
+            signing = meta.get("signingName") or meta.get("endpointPrefix") or name
+            self.by_signing_name.setdefault(signing, []).append(name)
+            self.by_endpoint_prefix.setdefault(meta.get("endpointPrefix", name), name)
+            protocol = meta.get("protocol")
+            for op_name in model.operation_names:
+                if protocol in ("query", "ec2") or "query" in meta.get("protocols", []):
+                    self.query_actions.setdefault(op_name, []).append(name)
+                if protocol in ("rest-json", "rest-xml"):
+                    uri = model.operation_model(op_name).http.get("requestUri", "/")
+                    first = uri.split("?")[0].strip("/").split("/")[0]
+                    if first and "{" not in first:
+                        services = self.rest_prefixes.setdefault(first, [])
+                        if name not in services:
+                            services.append(name)
+        # Services sharing a signing name (dynamodb + dynamodbstreams): the one
+        # whose endpoint prefix equals the signing name is the default.
+        for signing, names in self.by_signing_name.items():
+            names.sort(key=lambda n: n != signing)
+
+    def identify(self, request: HttpRequest) -> Identity:
+        headers = request.headers
+        identity = Identity(service=None)
+        auth = headers.get("Authorization", "")
+        credential = None
+        if auth:
+            credential = _CREDENTIAL.search(auth)
+            if credential is None:
+                sigv2 = _SIGV2.match(auth)
+                if sigv2:
+                    identity.access_key_id = sigv2.group(1)
+                    identity.signing_name = "s3"
+        elif "X-Amz-Credential" in request.query_string or "x-amz-credential" in request.query_string.lower():
+            values = {k.lower(): v for k, v in request.query_args.items()}
+            raw = values.get("x-amz-credential", [""])[0]
+            credential = _CREDENTIAL.search("Credential=" + raw)
+        elif "AWSAccessKeyId=" in request.query_string:
+            identity.access_key_id = request.query_args.get("AWSAccessKeyId", [""])[0]
+            identity.signing_name = "s3"
+        if credential:
+            identity.access_key_id = credential.group(1)
+            identity.region = credential.group(3)
+            identity.signing_name = credential.group(4)
+        identity.account_id = account_from_access_key(identity.access_key_id)
+
+        host = headers.get("Host", "").split(":")[0].lower()
+        identity.service = self._service(request, identity, host)
+        if identity.service == "s3":
+            match = _S3_HOST.match(host)
+            if match and match.group("bucket"):
+                identity.bucket_from_host = match.group("bucket")
+        if not credential:
+            region = self._region_from_host(host)
+            if region:
+                identity.region = region
+        return identity
+
+    def _service(self, request: HttpRequest, identity: Identity, host: str) -> Optional[str]:
+        target = request.headers.get("X-Amz-Target")
+        if target:
+            service = self.by_target.get(target.split(".", 1)[0])
+            if service:
+                return service
+        if identity.signing_name:
+            candidates = self.by_signing_name.get(identity.signing_name)
+            if candidates:
+                return candidates[0]
+            if identity.signing_name in self.by_endpoint_prefix:
+                return self.by_endpoint_prefix[identity.signing_name]
+        if _S3_HOST.match(host) and "s3" in self.by_signing_name:
+            return "s3"
+        label = host.split(".", 1)[0]
+        if label in self.by_endpoint_prefix and "." in host:
+            return self.by_endpoint_prefix[label]
+        action = request.query_args.get("Action")
+        if action is None and request.body and request.headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            from urllib.parse import parse_qs
+
+            action = parse_qs(request.body.decode("latin-1")).get("Action")
+        if action:
+            services = self.query_actions.get(action[0])
+            if services:
+                return services[0]
+        first = request.path.strip("/").split("/")[0]
+        services = self.rest_prefixes.get(first)
+        if services:
+            return services[0]
+        if identity.signing_name:
+            return None  # signed for a service we do not serve
+        return "s3" if "s3" in self.by_signing_name else None
+
+    @staticmethod
+    def _region_from_host(host: str) -> Optional[str]:
+        for label in host.split(".")[1:4]:
+            if _REGION.match(label):
+                return label
+        return None

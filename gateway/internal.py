@@ -1,0 +1,77 @@
+"""The gateway's own endpoints: health and reset.
+
+``GET|HEAD /_gateway/health`` (alias ``/_localstack/health``): version, each
+service as ``available`` (has a provider, not loaded yet) or ``running``, and
+plugin load errors. ``POST /_gateway/reset`` (alias ``/_localstack/state/reset``)
+clears all state of all providers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Optional
+
+from .context import RequestContext
+from .http import HttpResponse
+
+if TYPE_CHECKING:
+    from .app import Gateway
+
+HEALTH_PATHS = ("/_gateway/health", "/_localstack/health")
+RESET_PATHS = ("/_gateway/reset", "/_localstack/state/reset")
+
+
+def json_response(data: object, status: int = 200) -> HttpResponse:
+    response = HttpResponse(status, body=json.dumps(data, indent=None).encode())
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+class InternalRoutes:
+    def __init__(self, gateway: "Gateway") -> None:
+        self.gateway = gateway
+
+    def handle(self, context: RequestContext) -> Optional[HttpResponse]:
+        path = context.request.path
+        if not path.startswith("/_"):
+            return None
+        path = path.rstrip("/") or "/"
+        method = context.request.method
+        if path in HEALTH_PATHS:
+            context.extras["route"] = "health"
+            if method not in ("GET", "HEAD"):
+                return json_response({"error": "use GET or HEAD"}, 405)
+            return json_response(self.health())
+        if path in RESET_PATHS:
+            context.extras["route"] = "reset"
+            if method != "POST":
+                return json_response({"error": "use POST"}, 405)
+            self.gateway.reset()
+            return json_response({"reset": True})
+        return None
+
+    def health(self) -> dict:
+        registry = self.gateway.providers
+        loaded = registry.loaded()
+        services = {}
+        for service in registry.services():
+            provider = loaded.get(service)
+            services[service] = "running" if provider else "available"
+        errors = dict(registry.load_errors)
+        errors.update(self.gateway.routes.load_errors)
+        details = {}
+        for service, provider in loaded.items():
+            try:
+                extra = provider.health()
+            except Exception as error:  # noqa: BLE001
+                extra = {"error": repr(error)}
+            if extra:
+                details[service] = extra
+        return {
+            "version": self.gateway.version,
+            "edition": "community",
+            "services": services,
+            "providers": {s: registry.selected[s] for s in registry.services()},
+            "errors": errors,
+            "details": details,
+        }

@@ -1,0 +1,81 @@
+"""A third-party package registers a provider through its own setup.cfg;
+PROVIDER_OVERRIDE_<SERVICE> switches a real gateway process to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.support.gateway_process import ROOT, GatewayProcess
+
+PLUGIN_SOURCE = Path(__file__).resolve().parents[1] / "plugin_pkg"
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory) -> str:
+    """Build and install the plugin package into its own directory."""
+    source = tmp_path_factory.mktemp("plugin-src")
+    shutil.copytree(PLUGIN_SOURCE, source, dirs_exist_ok=True)
+    target = tmp_path_factory.mktemp("plugin-site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    assert list(target.glob("gateway_test_plugin-1.0.0.dist-info")), list(target.iterdir())
+    return str(target)
+
+
+def _sts(url: str):
+    return boto3.client(
+        "sts", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+
+
+def test_override_selects_the_third_party_provider(plugin_path):
+    env = {"PYTHONPATH": os.pathsep.join([plugin_path, str(ROOT)]), "PROVIDER_OVERRIDE_STS": "constant"}
+    with GatewayProcess(env) as gateway:
+        identity = _sts(gateway.url).get_caller_identity()
+        assert identity["Account"] == "999999999999"
+        assert identity["Arn"] == "arn:aws:iam::999999999999:user/plugin-in-eu-west-1"
+        health = __import__("requests").get(gateway.url + "/_gateway/health").json()
+        assert health["providers"]["sts"] == "constant"
+        assert health["services"]["sts"] == "running"
+
+
+def test_without_override_the_default_provider_serves(plugin_path):
+    env = {"PYTHONPATH": os.pathsep.join([plugin_path, str(ROOT)])}
+    with GatewayProcess(env) as gateway:
+        assert _sts(gateway.url).get_caller_identity()["Account"] == "000000000000"
+
+
+def test_unknown_override_is_a_startup_error_listing_the_available(plugin_path):
+    env = dict(os.environ)
+    env.update({"PYTHONPATH": os.pathsep.join([plugin_path, str(ROOT)]), "PROVIDER_OVERRIDE_STS": "nope",
+                "GATEWAY_LISTEN": "127.0.0.1:0"})
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "PROVIDER_OVERRIDE_STS='nope' is not a provider of 'sts'; available: constant, moto" in result.stderr
+
+
+def test_operation_the_provider_lacks_answers_501_naming_it(plugin_path):
+    env = {"PYTHONPATH": os.pathsep.join([plugin_path, str(ROOT)]), "PROVIDER_OVERRIDE_STS": "constant"}
+    with GatewayProcess(env) as gateway:
+        client = _sts(gateway.url)
+        with pytest.raises(client.exceptions.ClientError) as caught:
+            client.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="s")
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
+        assert error["Error"]["Code"] == "InternalFailure"
+        assert error["Error"]["Message"] == "The operation AssumeRole of service sts is not implemented"
+        # and it keeps serving
+        assert client.get_caller_identity()["Account"] == "999999999999"
+        assert "AWS sts.AssumeRole => 501" in gateway.logs()

@@ -1,0 +1,111 @@
+"""Identification of service, region and account from real botocore requests."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.config import Config as BotoConfig
+from werkzeug.datastructures import Headers
+
+from gateway.http import HttpRequest
+from gateway.identify import ServiceIndex, account_from_access_key
+from gateway.protocol.models import ServiceModels
+from tests.support.captured import capture
+
+SERVICES = ["lambda", "s3", "sqs", "sns", "kinesis", "dynamodb", "dynamodbstreams", "logs", "events", "iam", "sts"]
+
+
+@pytest.fixture(scope="module")
+def index() -> ServiceIndex:
+    models = ServiceModels()
+    return ServiceIndex((name, models.get(name)) for name in SERVICES)
+
+
+@pytest.mark.parametrize(
+    "service, operation, params",
+    [
+        ("lambda", "list_functions", {}),
+        ("lambda", "get_function", {"FunctionName": "f"}),
+        ("s3", "list_buckets", {}),
+        ("s3", "get_object", {"Bucket": "b", "Key": "k"}),
+        ("sqs", "list_queues", {}),
+        ("sns", "list_topics", {}),
+        ("kinesis", "list_streams", {}),
+        ("dynamodb", "list_tables", {}),
+        ("dynamodbstreams", "list_streams", {}),
+        ("logs", "describe_log_groups", {}),
+        ("events", "list_rules", {}),
+        ("iam", "list_roles", {}),
+        ("sts", "get_caller_identity", {}),
+    ],
+)
+def test_signed_requests_identify_their_service(index, service, operation, params):
+    request = capture(service, operation, region="eu-west-1", **params)
+    identity = index.identify(request)
+    assert identity.service == service
+    assert identity.region == "eu-west-1"
+    assert identity.account_id == "000000000000"
+    assert identity.access_key_id == "test"
+
+
+def test_twelve_digit_access_key_is_the_account(index):
+    request = capture("lambda", "list_functions", access_key="123456789012")
+    assert index.identify(request).account_id == "123456789012"
+    assert account_from_access_key("AKIAIOSFODNN7EXAMPLE") == "000000000000"
+    assert account_from_access_key(None) == "000000000000"
+
+
+def test_virtual_host_s3_names_the_bucket(index):
+    request = capture(
+        "s3",
+        "get_object",
+        endpoint_url="http://s3.localhost.localstack.cloud:4566",
+        client_config=BotoConfig(s3={"addressing_style": "virtual"}),
+        Bucket="my-bucket",
+        Key="a/b.txt",
+    )
+    assert request.headers["Host"].startswith("my-bucket.s3.localhost.localstack.cloud")
+    identity = index.identify(request)
+    assert identity.service == "s3"
+    assert identity.bucket_from_host == "my-bucket"
+
+
+def test_presigned_url_identifies_s3_and_region(index):
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url="http://localhost:4566", region_name="eu-central-1",
+        aws_access_key_id="123456789012", aws_secret_access_key="x",
+        config=BotoConfig(signature_version="s3v4"),
+    )
+    url = client.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"})
+    path, _, query = url.split("localhost:4566", 1)[1].partition("?")
+    request = HttpRequest("GET", path, query, Headers({"Host": "localhost:4566"}))
+    identity = index.identify(request)
+    assert (identity.service, identity.region, identity.account_id) == ("s3", "eu-central-1", "123456789012")
+
+
+def test_target_header_separates_services_sharing_a_signing_name(index):
+    streams = capture("dynamodbstreams", "list_streams")
+    tables = capture("dynamodb", "list_tables")
+    assert streams.headers["Authorization"].split("/")[3] == "dynamodb"  # same signing name
+    assert index.identify(streams).service == "dynamodbstreams"
+    assert index.identify(tables).service == "dynamodb"
+
+
+def test_unsigned_requests_fall_back_to_action_path_and_host(index):
+    action = HttpRequest("GET", "/", "Action=GetCallerIdentity&Version=2011-06-15", Headers({"Host": "localhost"}))
+    assert index.identify(action).service == "sts"
+    lambda_path = HttpRequest("GET", "/2015-03-31/functions", "", Headers({"Host": "localhost"}))
+    assert index.identify(lambda_path).service == "lambda"
+    host = HttpRequest("GET", "/", "", Headers({"Host": "sqs.eu-west-2.localhost.localstack.cloud:4566"}))
+    identity = index.identify(host)
+    assert (identity.service, identity.region) == ("sqs", "eu-west-2")
+    plain = HttpRequest("GET", "/some-bucket/key", "", Headers({"Host": "localhost:4566"}))
+    assert index.identify(plain).service == "s3"
+
+
+def test_request_signed_for_an_unserved_service_is_unknown():
+    models = ServiceModels()
+    index = ServiceIndex([("lambda", models.get("lambda"))])
+    request = capture("sqs", "list_queues")
+    assert index.identify(request).service is None
