@@ -234,7 +234,7 @@ class HttpServer:
                 continue
             head.append(f"{name}: {value}")
         if not streaming and not has_length and status not in (204, 304):
-            body = response.read_body() if not no_body else b""
+            body = response.read_body()  # HEAD: the length of the body a GET would get
             head.append(f"Content-Length: {len(body)}")
         elif streaming and not has_length:
             head.append("Transfer-Encoding: chunked")

@@ -97,7 +97,8 @@ def test_help_documents_options_and_environment():
     ],
 )
 def test_bad_configuration_is_a_startup_error(env, message):
-    full = dict(os.environ, GATEWAY_LISTEN="127.0.0.1:0", **env)
+    full = dict(os.environ, GATEWAY_LISTEN="127.0.0.1:0")
+    full.update(env)
     result = subprocess.run([sys.executable, "-m", "gateway"], cwd=ROOT, env=full, capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 2

@@ -71,7 +71,7 @@ def test_operation_the_provider_lacks_answers_501_naming_it(plugin_path):
     with GatewayProcess(env) as gateway:
         client = _sts(gateway.url)
         with pytest.raises(client.exceptions.ClientError) as caught:
-            client.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="s")
+            client.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="session")
         error = caught.value.response
         assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
         assert error["Error"]["Code"] == "InternalFailure"

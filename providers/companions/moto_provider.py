@@ -1,0 +1,267 @@
+"""Companion services served by moto's backends inside the gateway, on its port.
+
+Each provider is a raw provider: the gateway identifies the service, region and
+account, then hands us the request untouched. We turn it into a WSGI environ and
+call moto's own Flask application for that service
+(``moto.moto_server.werkzeug_app.create_backend_app``), the same application
+``moto_server`` routes to after its ``DomainDispatcherApplication`` has picked a
+service from the host or the credential scope. The gateway has already made that
+choice, so the dispatcher is skipped. What we add on the way in:
+
+- the account: ``x-moto-account-id`` set to ``context.account_id`` (moto's
+  ``BaseResponse.get_current_account`` reads it before falling back to its own
+  access-key lookup), replacing any value the client sent;
+- the region: moto takes it from an ``*.<region>.amazonaws.com`` host, then from a
+  ``region/<name>`` token in the User-Agent, then from the SigV4 scope. We put
+  ``region/<context.region>`` first in the User-Agent moto sees, so an unsigned
+  request (SQS query without auth, a region only the host carried) lands in the
+  region the gateway identified; signed requests get the same region either way;
+- S3 only: the host moto sees (see ``s3_hosts``), so that path-style,
+  virtual-host and presigned requests all resolve the right bucket.
+
+Limitations:
+
+- moto's backends are process-global: two gateways in one process share the
+  companion services' state, and a reset of one resets the other's. Our own
+  objects (the Flask app, its lock) are per provider instance.
+- Deliveries moto performs internally (SNS -> Lambda, EventBridge -> Lambda,
+  S3 notifications -> Lambda) go to moto's Lambda backend, not to ours.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import parse_qs
+
+from botocore.model import OperationNotFoundError
+
+from gateway.context import RequestContext
+from gateway.http import HttpRequest, HttpResponse
+from gateway.provider import Provider
+
+from . import s3_hosts
+from .errors import error_response, is_json_request
+from .wsgi import build_environ, call_wsgi, underscored_names
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from gateway.app import Gateway
+
+log = logging.getLogger("gateway.companions")
+
+_MOTO_NOT_IMPLEMENTED = re.compile(r"The (\w+) action has not been implemented")
+_FLASK_DEFAULT_MIMETYPE = "text/html; charset=utf-8"
+
+
+class MotoProvider(Provider):
+    """Serves ``service`` with moto's backends named ``backends``."""
+
+    raw = True
+    #: moto's backend (and Flask app) name for this service.
+    moto_service: str = ""
+    #: moto backends whose state ``on_reset`` clears.
+    backends: tuple[str, ...] = ()
+
+    def __init__(self, gateway: "Gateway") -> None:
+        super().__init__(gateway)
+        self._app: Optional["Flask"] = None
+        self._app_lock = threading.Lock()
+
+    # Serving -------------------------------------------------------------------
+    def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
+        operation = self._requested_operation(context, request)
+        if operation:
+            context.extras.setdefault("operation", operation)  # for the request log
+        environ = self.environ(context, request)
+        try:
+            response = call_wsgi(self.app(), environ)
+        except OperationNotFoundError as error:
+            return self._unknown_operation(context, request, str(error))
+        except NotImplementedError as error:
+            return self._not_implemented(context, request, error)
+        except Exception:  # noqa: BLE001 - a moto bug must not take the gateway down
+            log.exception("moto %s failed on %s %s", self.moto_service, request.method, request.path)
+            return self._error(context, request, 500, "InternalFailure", "An internal error occurred")
+        # moto copies its internal "status" into the headers; it is not an HTTP header.
+        response.headers.remove("status")
+        self._fix_content_type(request, response)
+        return self.after(context, request, response)
+
+    def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Per-service touch-ups of moto's answer."""
+        return response
+
+    @staticmethod
+    def _fix_content_type(request: HttpRequest, response: HttpResponse) -> None:
+        """Where moto sets no Content-Type, Flask labels the body HTML; say what it is."""
+        if response.headers.get("Content-Type") != _FLASK_DEFAULT_MIMETYPE:
+            return
+        body = response.body if isinstance(response.body, (bytes, bytearray)) else b""
+        if is_json_request(request):
+            response.headers["Content-Type"] = request.headers.get("Content-Type") or "application/x-amz-json-1.1"
+        elif body.lstrip().startswith(b"<"):
+            response.headers["Content-Type"] = "text/xml"
+        else:
+            response.headers.remove("Content-Type")
+
+    def environ(self, context: RequestContext, request: HttpRequest) -> dict[str, Any]:
+        from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
+
+        environ = build_environ(request, self.moto_host(context, request), should_preserve_original_header_name)
+        # S3 metadata keys may contain underscores: moto reports those names as sent.
+        environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = underscored_names(request, should_preserve_original_header_name)
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = context.account_id
+        user_agent = environ.get("HTTP_USER_AGENT", "")
+        environ["HTTP_USER_AGENT"] = f"region/{context.region} {user_agent}".rstrip()
+        return environ
+
+    def moto_host(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
+        """The Host header moto sees; None keeps the client's (SQS builds queue URLs from it)."""
+        return None
+
+    def app(self) -> "Flask":
+        if self._app is None:
+            with self._app_lock:
+                if self._app is None:
+                    from moto.moto_server.werkzeug_app import create_backend_app
+
+                    self._app = create_backend_app(self.moto_service)  # type: ignore[arg-type]
+        return self._app
+
+    # Lifecycle -----------------------------------------------------------------
+    def on_reset(self) -> None:
+        if "moto.backends" not in sys.modules:
+            return  # moto never loaded in this process: no state to forget
+        from moto.backends import get_backend
+        from moto.core.base_backend import backend_lock
+
+        for name in self.backends:
+            backend_dict = get_backend(name)  # type: ignore[call-overload]
+            with backend_lock:
+                for account_backends in list(backend_dict.values()):
+                    account_backends.reset()
+                backend_dict.clear()
+            bucket_accounts = getattr(backend_dict, "bucket_accounts", None)
+            if bucket_accounts is not None:  # S3's global bucket namespace
+                bucket_accounts.clear()
+
+    def health(self) -> dict[str, Any]:
+        return {"backend": "moto", "moto_service": self.moto_service}
+
+    # Errors ----------------------------------------------------------------------
+    def _error(self, context: RequestContext, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+        return error_response(self.moto_service, request, status, code, message, context.request_id)
+
+    def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
+        operation = self._operation_name(context, request, error)
+        if not self._model_has(operation):
+            return self._unknown_operation(context, request, operation)
+        message = f"The operation {operation} of service {self.service} is not implemented"
+        return self._error(context, request, 501, "InternalFailure", message)
+
+    def _unknown_operation(self, context: RequestContext, request: HttpRequest, operation: str) -> HttpResponse:
+        # What AWS answers for an action its model lacks (S3 has no actions by name).
+        if is_json_request(request):
+            return self._error(context, request, 400, "UnknownOperationException", "")
+        message = f"The action {operation} is not valid for this web service."
+        return self._error(context, request, 400, "InvalidAction", message)
+
+    def _model_has(self, operation: str) -> bool:
+        from moto.core.utils import get_service_model
+
+        try:
+            return operation in get_service_model(self.service).operation_names
+        except Exception:  # noqa: BLE001 - no model: do not claim the operation is unknown
+            return True
+
+    @staticmethod
+    def _requested_operation(context: RequestContext, request: HttpRequest) -> Optional[str]:
+        """The operation named by the request: the gateway's, the target's or the query Action
+        (REST services such as S3 name none without routing, which moto does itself)."""
+        if context.operation is not None:
+            return context.operation.name
+        target = request.headers.get("X-Amz-Target")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        action = request.query_args.get("Action")
+        if not action and request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            action = parse_qs(request.body.decode("latin-1")).get("Action")
+        return action[0] if action else None
+
+    def _operation_name(self, context: RequestContext, request: HttpRequest, error: Exception) -> str:
+        operation = self._requested_operation(context, request)
+        if operation:
+            return operation
+        match = _MOTO_NOT_IMPLEMENTED.search(str(error))
+        return "".join(part.title() for part in match.group(1).split("_")) if match else "unknown"
+
+
+class S3Provider(MotoProvider):
+    service = moto_service = "s3"
+    backends = ("s3",)
+
+    def moto_host(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
+        return s3_hosts.moto_host(request.host, context.region)
+
+    def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # moto refuses anonymous access to a private object with a bare 403; AWS says why.
+        if response.status == 403 and not response.body and request.method != "HEAD":
+            return self._error(context, request, 403, "AccessDenied", "Access Denied")
+        return response
+
+    def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
+        # S3's own code for functionality it does not implement.
+        message = str(error) or "A header or query you provided implies functionality that is not implemented."
+        return self._error(context, request, 501, "NotImplemented", message)
+
+
+class SqsProvider(MotoProvider):
+    service = moto_service = "sqs"
+    backends = ("sqs",)
+
+
+class SnsProvider(MotoProvider):
+    service = moto_service = "sns"
+    backends = ("sns",)
+
+
+class KinesisProvider(MotoProvider):
+    service = moto_service = "kinesis"
+    backends = ("kinesis",)
+
+
+class DynamoDBProvider(MotoProvider):
+    service = moto_service = "dynamodb"
+    backends = ("dynamodb",)
+
+
+class DynamoDBStreamsProvider(MotoProvider):
+    """Signed as ``dynamodb``; the gateway tells it apart by ``X-Amz-Target: DynamoDBStreams_20120810.*``."""
+
+    service = moto_service = "dynamodbstreams"
+    backends = ("dynamodbstreams",)
+
+
+class LogsProvider(MotoProvider):
+    service = moto_service = "logs"
+    backends = ("logs",)
+
+
+class EventsProvider(MotoProvider):
+    service = moto_service = "events"
+    backends = ("events",)
+
+
+class IamProvider(MotoProvider):
+    service = moto_service = "iam"
+    backends = ("iam",)
+
+
+class StsProvider(MotoProvider):
+    service = moto_service = "sts"
+    backends = ("sts",)
