@@ -1,0 +1,145 @@
+"""Lambda API family: invoke (Invoke, InvokeAsync, InvokeWithResponseStream)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from typing import Any, Optional
+
+from gateway.context import RequestContext
+from gateway.errors import ServiceError
+
+from ..arns import function_arn
+from ..invocation.models import Invocation, InvocationResult
+from ..invocation.service import InvokeTarget
+from ..models import LATEST, Function, FunctionVersion
+from .base import LambdaApiBase, conflict
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+MAX_ASYNC_PAYLOAD = 1024 * 1024
+
+
+def request_too_large(limit: int) -> ServiceError:
+    return ServiceError(
+        "RequestTooLargeException",
+        f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+        status=413,
+    )
+
+
+def check_json_payload(payload: bytes) -> None:
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ServiceError(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {error}",
+            status=400,
+        ) from None
+
+
+class InvokeApi(LambdaApiBase):
+    # Operations ------------------------------------------------------------------------------
+    def invoke(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        invocation_type = request.get("InvocationType") or "RequestResponse"
+        payload = request.get("Payload") or b""
+        limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
+        if len(payload) > limit:
+            raise request_too_large(limit)
+        target, function = self.invoke_target(context, request["FunctionName"], request.get("Qualifier"))
+        if payload:
+            check_json_payload(payload)
+        else:
+            payload = b"{}"
+        if invocation_type == "DryRun":
+            return {"StatusCode": 204}
+        if invocation_type == "Event":
+            self.async_queue.enqueue(target, payload)
+            return {"StatusCode": 202}
+        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"))
+        result = self.invocations.invoke(target, invocation, self.reserved_total(context))
+        return self.invoke_response(result, request.get("LogType") == "Tail")
+
+    def invoke_async(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        body = request.get("InvokeArgs") or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        if len(body) > MAX_ASYNC_PAYLOAD:
+            raise request_too_large(MAX_ASYNC_PAYLOAD)
+        target, _ = self.invoke_target(context, request["FunctionName"], None)
+        self.async_queue.enqueue(target, body or b"{}")
+        return {"Status": 202}
+
+    # Shared with other invokers (event sources, function URLs, destinations) ------------------
+    def invoke_target(self, context: RequestContext, function_name: str, qualifier: Optional[str]) -> tuple[InvokeTarget, Function]:
+        ref = self.resolve(context, function_name, qualifier)
+        store = self.store(context)
+        with store.lock:
+            function = self.get_function(store, ref)
+            version = self.get_version(function, ref)
+            executed = self._route_alias(function, ref.qualifier, version)
+            config = dict(executed.config)
+            state = config.get("State")
+            if state != "Active":
+                raise conflict(
+                    "The operation cannot be performed at this time. "
+                    f"The function is currently in the following state: {state}"
+                )
+            layers = self._layer_code(store, config)
+            target = InvokeTarget(
+                account_id=context.account_id,
+                region=context.region,
+                function_name=function.name,
+                version=config.get("Version", LATEST),
+                config=config,
+                code=executed.code,
+                layers=layers,
+                reserved_concurrency=function.reserved_concurrency,
+                gateway_port=context.request.server_port,
+                invoked_arn=function_arn(context.region, context.account_id, function.name, ref.qualifier),
+            )
+        return target, function
+
+    def _route_alias(self, function: Function, qualifier: Optional[str], version: FunctionVersion) -> FunctionVersion:
+        alias = function.aliases.get(qualifier or "")
+        if not alias:
+            return version
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        roll = random.random()
+        for other, weight in weights.items():
+            if roll < weight and other in function.versions:
+                return function.versions[other]
+            roll -= weight
+        return version
+
+    def _layer_code(self, store, config: dict) -> list:
+        codes = []
+        for layer in config.get("Layers") or []:
+            arn = layer.get("Arn", "")
+            parts = arn.split(":")
+            if len(parts) < 8:
+                continue
+            owner, name, number = parts[4], parts[6], parts[7]
+            layer_store = self.stores.get(owner, parts[3]) if owner != store.account_id or parts[3] != store.region else store
+            found = layer_store.layers.get(name)
+            if found and number.isdigit() and int(number) in found.versions:
+                codes.append(found.versions[int(number)].code)
+        return codes
+
+    def reserved_total(self, context: RequestContext) -> int:
+        store = self.store(context)
+        return sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
+
+    @staticmethod
+    def invoke_response(result: InvocationResult, with_tail: bool) -> dict[str, Any]:
+        response: dict[str, Any] = {
+            "StatusCode": 200,
+            "Payload": result.payload,
+            "ExecutedVersion": result.executed_version,
+        }
+        if result.function_error:
+            response["FunctionError"] = result.function_error
+        if with_tail:
+            response["LogResult"] = base64.b64encode(result.logs.encode()[-4096:]).decode()
+        return response

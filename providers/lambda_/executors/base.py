@@ -1,0 +1,71 @@
+"""The executor plugin interface.
+
+An executor is chosen with ``LAMBDA_RUNTIME_EXECUTOR`` (default ``process``)
+from entry point group ``gateway.lambda.executors`` and constructed once as
+``ExecutorClass(config)``. For each execution environment the data plane calls
+``start(spec)``; the returned handle's ``stop()`` ends it. The runtime inside
+must talk to ``spec.runtime_api`` (``host:port``), given to it as
+``AWS_LAMBDA_RUNTIME_API``. Output lines go to ``spec.on_output``; when the
+runtime ends, the executor calls ``spec.on_exit(status)`` exactly once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from gateway.config import Config
+
+
+class ExecutorError(Exception):
+    """The environment could not be started; the message says why."""
+
+
+@dataclass
+class EnvironmentSpec:
+    env_id: str
+    runtime: Optional[str]  # e.g. "python3.12"; None for container images
+    handler: str
+    code_dir: Optional[Path]  # unpacked function code (read-only source: copy it)
+    layer_dirs: list[Path]  # unpacked layers, in the function's order
+    environment: dict[str, str]  # every variable the runtime gets
+    runtime_api: str  # host:port of this environment's Runtime API
+    memory_mb: int = 128
+    architecture: str = "x86_64"
+    image_uri: Optional[str] = None
+    on_output: Callable[[str], None] = lambda line: None
+    on_exit: Callable[[int], None] = lambda status: None
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+class RunningEnvironment(ABC):
+    @abstractmethod
+    def stop(self) -> None:
+        """End the environment and free everything it holds; idempotent."""
+
+    def drain_output(self, timeout: float = 0.05) -> None:
+        """Block until output written so far has reached ``on_output``."""
+
+    def max_memory_mb(self) -> int:
+        return 0
+
+
+class Executor(ABC):
+    name = ""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @abstractmethod
+    def start(self, spec: EnvironmentSpec) -> RunningEnvironment:
+        """Start the runtime; return at once (the runtime reports readiness by
+        calling the Runtime API). Raise ExecutorError if it cannot start."""
+
+    def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
+        """None if this executor can run it, else the reason it cannot."""
+        return None
+
+    def shutdown(self) -> None:
+        """Gateway shutdown: nothing of this executor may be left running."""

@@ -1,0 +1,231 @@
+"""The default executor: each execution environment is a local process.
+
+- ``python3.x``: AWS's runtime interface client (``awslambdaric``) under the
+  gateway's interpreter (a resolved path: no pyenv shim on the hot path).
+- ``nodejs*``: our bootstrap (``node_bootstrap/index.mjs``), same handler semantics
+  as AWS's: async, callback, context methods, ES modules and CommonJS.
+- ``provided.al2``/``provided.al2023``: the function's own ``bootstrap``.
+
+Each environment gets its own directory: ``task/`` (a copy of the code),
+``opt/`` (the layers, merged in order), ``tmp/``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+from gateway.config import Config
+
+from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
+
+log = logging.getLogger("lambda.executor.process")
+
+NODE_BOOTSTRAP = Path(__file__).resolve().parent / "node_bootstrap" / "index.mjs"
+# Variables of the gateway's own environment a function may see.
+PASSED_THROUGH = ("LANG", "LC_ALL", "HOME", "SSL_CERT_FILE", "SSL_CERT_DIR")
+STOP_GRACE_SECONDS = 1.0
+
+
+def runtime_family(runtime: Optional[str]) -> str:
+    if not runtime:
+        return "image"
+    for family in ("python", "nodejs", "provided"):
+        if runtime.startswith(family):
+            return family
+    return runtime
+
+
+class ProcessEnvironment(RunningEnvironment):
+    def __init__(self, process: subprocess.Popen, workdir: Path, spec: EnvironmentSpec) -> None:
+        self.process = process
+        self.workdir = workdir
+        self.spec = spec
+        self._reading = threading.Event()  # set while a chunk is being processed
+        self._stopped = threading.Event()
+        self._exit_reported = threading.Lock()
+        self._reader = threading.Thread(target=self._read_output, name=f"out-{spec.env_id[:8]}", daemon=True)
+        self._reader.start()
+
+    def _read_output(self) -> None:
+        fd = self.process.stdout.fileno()
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            self._reading.set()
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                self._emit(line)
+            self._reading.clear()
+        if buffer:
+            self._emit(buffer)
+        status = self.process.wait()
+        self.spec.on_exit(status if status >= 0 else 128 - status)
+        self._cleanup()
+
+    def _emit(self, line: bytes) -> None:
+        try:
+            self.spec.on_output(line.decode("utf-8", "replace").rstrip("\r"))
+        except Exception:  # noqa: BLE001
+            log.exception("output handler failed")
+
+    def drain_output(self, timeout: float = 0.05) -> None:
+        deadline = time.monotonic() + timeout
+        fd = self.process.stdout.fileno()
+        buf = bytearray(4)
+        while time.monotonic() < deadline:
+            try:
+                fcntl.ioctl(fd, termios.FIONREAD, buf)
+            except OSError:
+                return
+            if int.from_bytes(buf, sys.byteorder) == 0 and not self._reading.is_set():
+                return
+            time.sleep(0.0005)
+
+    def max_memory_mb(self) -> int:
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return max(1, int(line.split()[1]) // 1024)
+        except OSError:
+            pass
+        return 0
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(STOP_GRACE_SECONDS)
+            except (ProcessLookupError, PermissionError):
+                pass
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._stopped.is_set() or self.process.poll() is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class ProcessExecutor(Executor):
+    name = "process"
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.base_dir = Path(tempfile.mkdtemp(prefix="lambda-envs-"))
+        # The venv's own interpreter path (not resolved: resolving leaves the venv).
+        self.python = sys.executable
+        node = shutil.which("node")
+        self.node = os.path.realpath(node) if node else None
+        self._warned: set[str] = set()
+
+    def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
+        if package_type == "Image":
+            return "container images need LAMBDA_RUNTIME_EXECUTOR=docker"
+        family = runtime_family(runtime)
+        if family == "nodejs" and not self.node:
+            return "Node.js is not installed"
+        if family not in ("python", "nodejs", "provided"):
+            return f"runtime {runtime} is not supported by the process executor"
+        return None
+
+    def start(self, spec: EnvironmentSpec) -> RunningEnvironment:
+        reason = self.supports(spec.runtime, "Image" if spec.image_uri else "Zip")
+        if reason:
+            raise ExecutorError(reason)
+        workdir = self.base_dir / spec.env_id
+        task, opt, tmp = workdir / "task", workdir / "opt", workdir / "tmp"
+        try:
+            if spec.code_dir:
+                shutil.copytree(spec.code_dir, task, symlinks=True)
+            else:
+                task.mkdir(parents=True)
+            opt.mkdir(parents=True, exist_ok=True)
+            for layer in spec.layer_dirs:
+                shutil.copytree(layer, opt, symlinks=True, dirs_exist_ok=True)
+            tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise ExecutorError(f"could not prepare the environment: {error}") from error
+
+        env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+        env.update(spec.environment)
+        env.update(
+            {
+                "AWS_LAMBDA_RUNTIME_API": spec.runtime_api,
+                "LAMBDA_TASK_ROOT": str(task),
+                "LAMBDA_RUNTIME_DIR": str(workdir),
+                "TMPDIR": str(tmp),
+                "PATH": os.pathsep.join([str(opt / "bin"), os.path.dirname(self.python), "/usr/local/bin", "/usr/bin", "/bin"]),
+                "LD_LIBRARY_PATH": os.pathsep.join([str(opt / "lib"), str(task / "lib")]),
+            }
+        )
+        command = self._command(spec, task, opt, env)
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=str(task),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as error:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise ExecutorError(f"could not start the runtime: {error}") from error
+        return ProcessEnvironment(process, workdir, spec)
+
+    def _command(self, spec: EnvironmentSpec, task: Path, opt: Path, env: dict[str, str]) -> list[str]:
+        family = runtime_family(spec.runtime)
+        if family == "python":
+            version = f"{sys.version_info.major}.{sys.version_info.minor}"
+            if spec.runtime != f"python{version}" and spec.runtime not in self._warned:
+                self._warned.add(spec.runtime)
+                log.info("runtime %s runs under this gateway's Python %s", spec.runtime, version)
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(task), str(opt / "python"), str(opt / "python" / "lib" / f"python{version}" / "site-packages")]
+            )
+            env.setdefault("PYTHONUNBUFFERED", "1")
+            env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+            return [self.python, "-m", "awslambdaric", spec.handler]
+        if family == "nodejs":
+            node_paths = [opt / "nodejs" / "node_modules", opt / "nodejs" / f"node{spec.runtime[6:8]}" / "node_modules",
+                          task / "node_modules"]
+            env["NODE_PATH"] = os.pathsep.join(str(p) for p in node_paths)
+            return [self.node, str(NODE_BOOTSTRAP)]
+        bootstrap = task / "bootstrap"
+        if not bootstrap.exists():
+            bootstrap = opt / "bootstrap"
+        if not bootstrap.exists():
+            raise ExecutorError("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+        bootstrap.chmod(bootstrap.stat().st_mode | 0o111)
+        return [str(bootstrap)]
+
+    def shutdown(self) -> None:
+        shutil.rmtree(self.base_dir, ignore_errors=True)

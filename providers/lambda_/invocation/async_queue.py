@@ -1,0 +1,179 @@
+"""Asynchronous invocation: the internal event queue AWS keeps per function.
+
+Events are invoked by a small worker pool. A function error is retried up to
+``MaximumRetryAttempts`` (default 2) with a growing delay; throttles and
+environment failures are retried until ``MaximumEventAgeInSeconds`` (default
+6 hours) — an event is delivered or dead-lettered, never silently dropped. The
+outcome goes to the ``OnSuccess``/``OnFailure`` destination (SQS, SNS, Lambda,
+EventBridge) with AWS's record format, and failures also to the function's
+``DeadLetterConfig``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+from gateway.errors import ServiceError
+
+from .models import Invocation, InvocationResult
+
+log = logging.getLogger("lambda.async")
+
+DEFAULT_RETRIES = 2
+DEFAULT_MAX_AGE = 21600
+
+
+@dataclass
+class AsyncEvent:
+    target: Any  # InvokeTarget
+    payload: bytes
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    received: float = field(default_factory=time.time)
+    attempts: int = 0  # invocations that ran (function errors count)
+
+
+def iso_now() -> str:
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class AsyncQueue:
+    def __init__(
+        self,
+        invoke: Callable[[Any, Invocation], InvocationResult],
+        invoke_config: Callable[[Any], dict],
+        deliver: Callable[[Any, str, dict], None],
+        dead_letter: Callable[[Any, str, bytes, str, Optional[InvocationResult]], None],
+        workers: int = 4,
+        retry_base_seconds: float = 1.0,
+    ) -> None:
+        self._invoke = invoke
+        self._invoke_config = invoke_config
+        self._deliver = deliver  # (target, destination arn, record)
+        self._dead_letter = dead_letter  # (target, dlq arn, original payload, request id, result)
+        self._retry_base = retry_base_seconds
+        self._heap: list[tuple[float, int, AsyncEvent]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._busy = 0
+        self._threads = [threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True) for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def enqueue(self, target: Any, payload: bytes, delay: float = 0.0, event: Optional[AsyncEvent] = None) -> AsyncEvent:
+        event = event or AsyncEvent(target, payload)
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), event))
+            self._cond.notify()
+        return event
+
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._heap and not self._busy
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping and (not self._heap or self._heap[0][0] > time.monotonic()):
+                    self._cond.wait(None if not self._heap else max(0.0, self._heap[0][0] - time.monotonic()))
+                if self._stopping:
+                    return
+                _, _, event = heapq.heappop(self._heap)
+                self._busy += 1
+            try:
+                self._process(event)
+            except Exception:  # noqa: BLE001
+                log.exception("async event %s failed unexpectedly; requeued", event.request_id)
+                self.enqueue(event.target, event.payload, self._retry_base, event)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+
+    def _process(self, event: AsyncEvent) -> None:
+        config = self._invoke_config(event.target) or {}
+        max_age = config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
+        max_retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
+        if time.time() - event.received > max_age:
+            self._fail(event, config, "EventAgeExceeded", None)
+            return
+        invocation = Invocation(payload=event.payload, request_id=event.request_id)
+        try:
+            result = self._invoke(event.target, invocation)
+        except ServiceError as error:  # throttled or not runnable right now: retry, not an attempt
+            log.debug("async event %s not invoked (%s); retrying", event.request_id, error.code)
+            delay = min(60.0, self._retry_base * (2 ** min(event.attempts, 5)))
+            self.enqueue(event.target, event.payload, delay, event)
+            return
+        event.attempts += 1
+        if result.function_error is None:
+            destination = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+            if destination:
+                self._deliver(event.target, destination, self._record(event, "Success", result))
+            return
+        if event.attempts <= max_retries:
+            delay = self._retry_base * event.attempts
+            self.enqueue(event.target, event.payload, delay, event)
+            return
+        self._fail(event, config, "RetriesExhausted", result)
+
+    def _fail(self, event: AsyncEvent, config: dict, condition: str, result: Optional[InvocationResult]) -> None:
+        destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        record = self._record(event, condition, result)
+        if destination:
+            self._deliver(event.target, destination, record)
+        dead_letter = (event.target.config.get("DeadLetterConfig") or {}).get("TargetArn")
+        if dead_letter:
+            self._dead_letter(event.target, dead_letter, event.payload, event.request_id, result)
+        if not destination and not dead_letter:
+            log.warning("async event %s for %s dropped after %s (no destination or DLQ configured)",
+                        event.request_id, event.target.function_name, condition)
+
+    @staticmethod
+    def _record(event: AsyncEvent, condition: str, result: Optional[InvocationResult]) -> dict:
+        target = event.target
+        try:
+            request_payload = json.loads(event.payload)
+        except ValueError:
+            request_payload = event.payload.decode("utf-8", "replace")
+        record: dict[str, Any] = {
+            "version": "1.0",
+            "timestamp": iso_now(),
+            "requestContext": {
+                "requestId": event.request_id,
+                "functionArn": f"arn:aws:lambda:{target.region}:{target.account_id}:function:{target.function_name}:{target.version}",
+                "condition": condition,
+                "approximateInvokeCount": event.attempts,
+            },
+            "requestPayload": request_payload,
+        }
+        if result is not None:
+            response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": result.executed_version}
+            if result.function_error:
+                response_context["functionError"] = result.function_error
+            record["responseContext"] = response_context
+            try:
+                record["responsePayload"] = json.loads(result.payload) if result.payload else None
+            except ValueError:
+                record["responsePayload"] = result.payload.decode("utf-8", "replace")
+        return record
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+    def clear(self) -> None:
+        with self._cond:
+            self._heap.clear()

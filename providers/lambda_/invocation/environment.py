@@ -1,0 +1,207 @@
+"""One execution environment: the invocation state machine, without HTTP.
+
+The Runtime API routes call ``next_invocation``/``post_response``/``post_error``/
+``post_init_error``; the pool calls ``invoke``; the executor reports the
+process's exit through ``on_exit``. One invocation at a time, as on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Optional
+
+from .models import Invocation, InvocationResult
+
+log = logging.getLogger("lambda.environment")
+
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+
+
+class EnvState(Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    STOPPED = "stopped"
+
+
+class EnvironmentStopped(Exception):
+    """The environment stopped while the runtime waited for work."""
+
+
+@dataclass
+class _Pending:
+    invocation: Invocation
+    done: threading.Event = field(default_factory=threading.Event)
+    picked_up: threading.Event = field(default_factory=threading.Event)
+    result: Optional[InvocationResult] = None
+    picked_up_at: float = 0.0
+
+
+def error_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}, separators=(",", ":")).encode()
+
+
+class ExecutionEnvironment:
+    def __init__(self, env_id: str, timeout_seconds: int, executed_version: str = "$LATEST") -> None:
+        self.id = env_id
+        self.timeout_seconds = timeout_seconds
+        self.executed_version = executed_version
+        self.state = EnvState.STARTING
+        self.started_at = time.monotonic()
+        self.last_used = self.started_at
+        self.init_duration_ms: Optional[float] = None
+        self.init_error: Optional[bytes] = None
+        self.exit_status: Optional[int] = None
+        self.invocations = 0
+        self._cond = threading.Condition()
+        self._queued: Optional[_Pending] = None
+        self._current: Optional[_Pending] = None
+        self._stop_callbacks: list[Callable[[], None]] = []
+        self.log_tail: Callable[[str], str] = lambda request_id: ""  # set by the log collector
+
+    # Pool side -------------------------------------------------------------------
+    def invoke(self, invocation: Invocation, deadline_ms_from_now: Optional[int] = None) -> InvocationResult:
+        """Run one invocation; blocks until the result, a timeout, or the runtime's death."""
+        pending = _Pending(invocation)
+        with self._cond:
+            if self.state is EnvState.STOPPED:
+                return self._dead_result(invocation)
+            self.state = EnvState.BUSY
+            self._queued = pending
+            self._cond.notify_all()
+        timeout = self.timeout_seconds
+        # Wait for the runtime to take it (init time is not part of the timeout).
+        while not pending.picked_up.wait(0.05):
+            with self._cond:
+                if self.state is EnvState.STOPPED or self.init_error is not None:
+                    self._queued = None
+                    return self._finish_unpicked(pending)
+        if not pending.done.wait(timeout):
+            with self._cond:
+                if pending.result is None:
+                    message = f"RequestId: {invocation.request_id} Error: Task timed out after {timeout:.2f} seconds"
+                    pending.result = InvocationResult(
+                        invocation.request_id, error_payload("Sandbox.Timedout", message), "Unhandled", timed_out=True
+                    )
+                    self._current = None
+            self.stop()
+        result = pending.result
+        assert result is not None
+        result.duration_ms = (time.monotonic() - pending.picked_up_at) * 1000
+        result.executed_version = self.executed_version
+        with self._cond:
+            self.invocations += 1
+            self.last_used = time.monotonic()
+            if self.state is EnvState.BUSY:
+                self.state = EnvState.IDLE
+        return result
+
+    def _finish_unpicked(self, pending: _Pending) -> InvocationResult:
+        invocation = pending.invocation
+        if self.init_error is not None:
+            return InvocationResult(invocation.request_id, self.init_error, "Unhandled")
+        return self._dead_result(invocation)
+
+    def _dead_result(self, invocation: Invocation) -> InvocationResult:
+        status = self.exit_status if self.exit_status is not None else 1
+        message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status {status}"
+        return InvocationResult(invocation.request_id, error_payload("Runtime.ExitError", message), "Unhandled")
+
+    # Runtime API side --------------------------------------------------------------
+    def next_invocation(self, poll_seconds: float = 3600.0) -> Invocation:
+        """``GET /invocation/next``: the runtime waits for work."""
+        with self._cond:
+            if self.init_duration_ms is None:
+                self.init_duration_ms = (time.monotonic() - self.started_at) * 1000
+                if self.state is EnvState.STARTING:
+                    self.state = EnvState.IDLE
+                self._cond.notify_all()
+            while self._queued is None:
+                if self.state is EnvState.STOPPED:
+                    raise EnvironmentStopped(self.id)
+                self._cond.wait(poll_seconds)
+            pending = self._queued
+            self._queued = None
+            self._current = pending
+            invocation = pending.invocation
+            invocation.deadline_ms = int(time.time() * 1000) + self.timeout_seconds * 1000
+            pending.picked_up_at = time.monotonic()
+            pending.picked_up.set()
+            return invocation
+
+    def post_response(self, request_id: str, body: bytes) -> bool:
+        if len(body) > MAX_RESPONSE_BYTES:
+            message = (
+                f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+            )
+            return self._complete(request_id, error_payload("Function.ResponseSizeTooLarge", message), "Unhandled")
+        return self._complete(request_id, body, None)
+
+    def post_error(self, request_id: str, body: bytes) -> bool:
+        return self._complete(request_id, body or error_payload("Unknown", "Unknown error"), "Unhandled")
+
+    def post_init_error(self, body: bytes) -> None:
+        with self._cond:
+            self.init_error = body or error_payload("Runtime.Unknown", "Unknown init error")
+            self._cond.notify_all()
+
+    def _complete(self, request_id: str, payload: bytes, function_error: Optional[str]) -> bool:
+        with self._cond:
+            pending = self._current
+            if pending is None or pending.invocation.request_id != request_id:
+                return False
+            self._current = None
+            pending.result = InvocationResult(request_id, payload, function_error)
+            pending.done.set()
+            return True
+
+    def is_current(self, request_id: str) -> bool:
+        with self._cond:
+            return self._current is not None and self._current.invocation.request_id == request_id
+
+    # Lifecycle -------------------------------------------------------------------------
+    def wait_ready(self, timeout: float) -> bool:
+        """True once the runtime asked for its first invocation (init done)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.init_duration_ms is None and self.state is not EnvState.STOPPED and self.init_error is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return self.init_duration_ms is not None
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        self._stop_callbacks.append(callback)
+
+    def on_exit(self, status: int) -> None:
+        """The runtime process ended."""
+        with self._cond:
+            self.exit_status = status
+            pending = self._current
+            if pending is not None and pending.result is None:
+                self._current = None
+                if self.init_error is not None and pending.invocation is not None:
+                    pending.result = InvocationResult(pending.invocation.request_id, self.init_error, "Unhandled")
+                else:
+                    pending.result = self._dead_result(pending.invocation)
+                pending.done.set()
+        self.stop()
+
+    def stop(self) -> None:
+        with self._cond:
+            if self.state is EnvState.STOPPED:
+                return
+            self.state = EnvState.STOPPED
+            self._cond.notify_all()
+            callbacks, self._stop_callbacks = self._stop_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001
+                log.exception("error stopping environment %s", self.id)

@@ -1,0 +1,150 @@
+"""Function logs: AWS's START/END/REPORT lines, the ``LogType: Tail`` excerpt,
+CloudWatch Logs delivery (to the companion service, through botocore), and the
+gateway's own log."""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Callable, Optional
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+log = logging.getLogger("lambda.logs")
+function_log = logging.getLogger("lambda.function")
+
+TAIL_BYTES = 4096
+
+
+def log_stream_name(version: str) -> str:
+    """``2024/01/31/[$LATEST]<32 hex>``, as AWS names an environment's stream."""
+    day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{uuid.uuid4().hex}"
+
+
+def report_line(request_id: str, duration_ms: float, memory_mb: int, max_memory_mb: int,
+                init_ms: Optional[float]) -> str:
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\t"
+        f"Memory Size: {memory_mb} MB\tMax Memory Used: {max_memory_mb or 1} MB\t"
+    )
+    if init_ms is not None:
+        line += f"Init Duration: {init_ms:.2f} ms\t"
+    return line
+
+
+class EnvironmentLog:
+    """Collects one environment's output, split per invocation."""
+
+    def __init__(self, group: str, stream: str, shipper: "LogShipper", target: tuple[str, str, int],
+                 truncate: int, debug: bool) -> None:
+        self.group = group
+        self.stream = stream
+        self._shipper = shipper
+        self._target = target  # (account, region, gateway port)
+        self._truncate = truncate
+        self._debug = debug
+        self._lock = threading.Lock()
+        self._lines: list[tuple[int, str]] = []
+
+    def line(self, text: str) -> None:
+        # AWS runtimes separate the lines of one log record with \r.
+        text = text.replace("\r", "\n")
+        with self._lock:
+            self._lines.append((int(time.time() * 1000), text))
+        if self._debug:
+            shown = text if len(text) <= self._truncate else text[: self._truncate] + "..."
+            function_log.debug("> %s", shown)
+
+    def system(self, text: str) -> None:
+        self.line(text)
+
+    def take(self) -> list[tuple[int, str]]:
+        """Everything collected since the last take (this invocation's log)."""
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return lines
+
+    def ship(self, lines: list[tuple[int, str]]) -> None:
+        if lines:
+            account, region, port = self._target
+            self._shipper.put(account, region, port, self.group, self.stream, lines)
+
+
+def tail(lines: list[tuple[int, str]]) -> bytes:
+    text = "".join(line + "\n" for _, line in lines).encode()
+    return text[-TAIL_BYTES:]
+
+
+class LogShipper:
+    """Delivers log events to CloudWatch Logs in the background, in order."""
+
+    def __init__(self, client_factory: Optional[Callable[[str, str, int], object]] = None) -> None:
+        self._queue: "queue.Queue[Optional[tuple]]" = queue.Queue()
+        self._clients: dict[tuple[str, str, int], object] = {}
+        self._known_streams: set[tuple[str, str, str, str]] = set()
+        self._client_factory = client_factory or self._client
+        self._thread = threading.Thread(target=self._run, name="log-shipper", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _client(account: str, region: str, port: int) -> object:
+        return boto3.client(
+            "logs",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name=region,
+            aws_access_key_id=account,
+            aws_secret_access_key="test",
+            config=BotoConfig(retries={"max_attempts": 2}),
+        )
+
+    def put(self, account: str, region: str, port: int, group: str, stream: str, lines: list[tuple[int, str]]) -> None:
+        self._queue.put((account, region, port, group, stream, lines))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        done = threading.Event()
+        self._queue.put(("flush", done))
+        done.wait(timeout)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if item[0] == "flush":
+                item[1].set()
+                continue
+            try:
+                self._deliver(*item)
+            except Exception as error:  # noqa: BLE001 - logs must never break invocations
+                log.debug("could not deliver function logs: %s", error)
+
+    def _deliver(self, account: str, region: str, port: int, group: str, stream: str, lines: list) -> None:
+        key = (account, region, port)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = self._client_factory(account, region, port)
+        stream_key = (account, region, group, stream)
+        if stream_key not in self._known_streams:
+            for call, kwargs in (
+                (client.create_log_group, {"logGroupName": group}),
+                (client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
+            ):
+                try:
+                    call(**kwargs)
+                except client.exceptions.ResourceAlreadyExistsException:
+                    pass
+            self._known_streams.add(stream_key)
+        events = [{"timestamp": ts, "message": message} for ts, message in lines]
+        client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)

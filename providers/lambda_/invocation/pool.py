@@ -1,0 +1,92 @@
+"""Environments of one function version: warm reuse, scale-out, keep-alive."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from .environment import EnvState, ExecutionEnvironment
+
+log = logging.getLogger("lambda.pool")
+
+
+class VersionPool:
+    """Idle environments are reused most-recently-used first; a new one starts
+    when all are busy. A retired pool (the version's code or configuration
+    changed) hands out nothing more and stops each environment when it is
+    released, so in-flight invocations finish on the old code."""
+
+    def __init__(self, key: tuple, revision: str, start_environment: Callable[[], ExecutionEnvironment]) -> None:
+        self.key = key
+        self.revision = revision
+        self._start_environment = start_environment
+        self._lock = threading.Lock()
+        self._idle: list[ExecutionEnvironment] = []
+        self._all: set[ExecutionEnvironment] = set()
+        self.retired = False
+
+    def acquire(self) -> tuple[ExecutionEnvironment, bool]:
+        """An environment for one invocation, and whether it is a cold start."""
+        with self._lock:
+            while self._idle:
+                env = self._idle.pop()
+                if env.state is not EnvState.STOPPED:
+                    return env, False
+                self._all.discard(env)
+        env = self._start_environment()
+        with self._lock:
+            self._all.add(env)
+        return env, True
+
+    def release(self, env: ExecutionEnvironment, keep: bool) -> None:
+        with self._lock:
+            if keep and not self.retired and env.state is not EnvState.STOPPED:
+                self._idle.append(env)
+                return
+            self._all.discard(env)
+        env.stop()
+
+    def prestart(self, count: int) -> None:
+        """Provisioned concurrency: start environments ahead of invocations."""
+        started = []
+        for _ in range(max(0, count - len(self._all))):
+            env = self._start_environment()
+            started.append(env)
+        with self._lock:
+            for env in started:
+                self._all.add(env)
+                self._idle.append(env)
+
+    def reap(self, keepalive_seconds: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            expired = [env for env in self._idle if now - env.last_used >= keepalive_seconds]
+            self._idle = [env for env in self._idle if env not in expired]
+            for env in expired:
+                self._all.discard(env)
+        for env in expired:
+            env.stop()
+
+    def retire(self) -> None:
+        with self._lock:
+            self.retired = True
+            idle, self._idle = self._idle, []
+            for env in idle:
+                self._all.discard(env)
+        for env in idle:
+            env.stop()
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.retired = True
+            envs = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+        for env in envs:
+            env.stop()
+
+    def size(self) -> int:
+        with self._lock:
+            return len(self._all)

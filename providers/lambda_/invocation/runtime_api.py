@@ -1,0 +1,89 @@
+"""The Lambda Runtime API (``2018-06-01``) of one execution environment.
+
+Thin routes over ``ExecutionEnvironment``; each environment listens on its own
+loopback port, given to the runtime as ``AWS_LAMBDA_RUNTIME_API``. Responses
+leave in one write on a ``TCP_NODELAY`` socket (gateway.server).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from typing import Optional
+
+from werkzeug.datastructures import Headers
+
+from gateway.http import HttpRequest, HttpResponse
+from gateway.server import HttpServer
+
+from .environment import EnvironmentStopped, ExecutionEnvironment
+
+log = logging.getLogger("lambda.runtime_api")
+
+_PREFIX = "/2018-06-01/runtime"
+_INVOCATION = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
+_ACCEPTED = b'{"status":"OK"}'
+
+
+def _json(status: int, body: bytes, extra: Optional[dict[str, str]] = None) -> HttpResponse:
+    headers = Headers({"Content-Type": "application/json"})
+    for name, value in (extra or {}).items():
+        headers[name] = value
+    return HttpResponse(status, headers, body)
+
+
+def _error(status: int, error_type: str, message: str) -> HttpResponse:
+    return _json(status, json.dumps({"errorType": error_type, "errorMessage": message}).encode())
+
+
+class RuntimeApiServer:
+    def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1") -> None:
+        self.environment = environment
+        self._server = HttpServer(host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16)
+        self.address = f"{host}:{self._server.port}"
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        env = self.environment
+        if request.method == "GET" and path == f"{_PREFIX}/invocation/next":
+            try:
+                invocation = env.next_invocation()
+            except EnvironmentStopped:
+                return _error(410, "EnvironmentStopped", "the execution environment is shutting down")
+            headers = {
+                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": invocation.invoked_function_arn,
+                "Lambda-Runtime-Trace-Id": invocation.trace_id,
+            }
+            if invocation.client_context:
+                try:
+                    headers["Lambda-Runtime-Client-Context"] = base64.b64decode(invocation.client_context).decode()
+                except (ValueError, UnicodeDecodeError):
+                    pass
+            if invocation.cognito_identity:
+                headers["Lambda-Runtime-Cognito-Identity"] = invocation.cognito_identity
+            return _json(200, invocation.payload, headers)
+        if request.method == "POST":
+            match = _INVOCATION.match(path)
+            if match:
+                request_id, kind = match.groups()
+                if kind == "response":
+                    accepted = env.post_response(request_id, request.body)
+                else:
+                    accepted = env.post_error(request_id, request.body)
+                if not accepted:
+                    return _error(400, "InvalidRequestID", f"Invalid request ID: {request_id}")
+                return _json(202, _ACCEPTED)
+            if path == f"{_PREFIX}/init/error":
+                env.post_init_error(request.body)
+                return _json(202, _ACCEPTED)
+        return _error(404, "NotFound", f"{request.method} {path} is not part of the Runtime API")

@@ -1,0 +1,311 @@
+"""The invocation service: turns an invoke into an environment, a run and a result.
+
+Version pools per (account, region, function, version), concurrency accounting
+(reserved per function, the account's limit for the rest: over either, 429),
+environment start-up through the chosen executor, the log lines AWS prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Optional
+
+from gateway.config import Config, ConfigError
+from gateway.errors import ServiceError
+
+from ..models import CodeInfo
+from ..store import Stores
+from .environment import ExecutionEnvironment, error_payload
+from .logs import EnvironmentLog, LogShipper, log_stream_name, report_line, tail
+from .models import Invocation, InvocationResult
+from .pool import VersionPool
+from .runtime_api import RuntimeApiServer
+from .unpack import UnpackCache
+from ..executors.base import EnvironmentSpec, Executor, ExecutorError
+
+log = logging.getLogger("lambda.invocation")
+
+EXECUTOR_GROUP = "gateway.lambda.executors"
+
+
+@dataclass
+class InvokeTarget:
+    """Everything needed to run one version, copied from the store at invoke time."""
+
+    account_id: str
+    region: str
+    function_name: str
+    version: str
+    config: dict
+    code: CodeInfo
+    layers: list[CodeInfo] = field(default_factory=list)
+    reserved_concurrency: Optional[int] = None
+    gateway_port: int = 4566
+    invoked_arn: str = ""
+
+    @property
+    def pool_key(self) -> tuple:
+        return (self.account_id, self.region, self.function_name, self.version)
+
+    @property
+    def function_key(self) -> tuple:
+        return (self.account_id, self.region, self.function_name)
+
+
+def load_executor(config: Config) -> Executor:
+    name = config.string("LAMBDA_RUNTIME_EXECUTOR", "process")
+    available = {ep.name: ep for ep in entry_points(group=EXECUTOR_GROUP)}
+    if name not in available:
+        raise ConfigError(
+            f"LAMBDA_RUNTIME_EXECUTOR={name!r} is not valid; allowed values: {', '.join(sorted(available))}"
+        )
+    return available[name].load()(config)
+
+
+class TooManyRequests(ServiceError):
+    def __init__(self, reason: str) -> None:
+        super().__init__("TooManyRequestsException", "Rate Exceeded.", status=429, Reason=reason, Type="User")
+        self.headers["Retry-After"] = "1"
+
+
+class InvocationService:
+    def __init__(self, config: Config, stores: Stores) -> None:
+        self.config = config
+        self.stores = stores
+        self.keepalive_seconds = config.integer("LAMBDA_KEEPALIVE_MS", 600_000) / 1000
+        self.start_timeout = config.integer("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT", 20, 1)
+        self.truncate = config.integer("LAMBDA_TRUNCATE_STDOUT", 2000, 1)
+        self.account_limit = config.integer("LAMBDA_LIMITS_CONCURRENT_EXECUTIONS", 1000, 1)
+        self.hostname = config.string("HOSTNAME_FROM_LAMBDA", "127.0.0.1")
+        self._executor: Optional[Executor] = None
+        self._unpacked = UnpackCache(stores.state_dir / "unpacked")
+        self._pools: dict[tuple, VersionPool] = {}
+        self._inflight: dict[tuple, int] = {}
+        self._unreserved_inflight = 0
+        self._lock = threading.Lock()
+        self._shipper = LogShipper()
+        self._stopping = threading.Event()
+        self._reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
+        self._reaper.start()
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = load_executor(self.config)
+        return self._executor
+
+    # Invoking ------------------------------------------------------------------------------
+    def invoke(self, target: InvokeTarget, invocation: Invocation, reserved_total: int = 0) -> InvocationResult:
+        self._acquire_slot(target, reserved_total)
+        try:
+            pool = self._pool(target)
+            env, cold = pool.acquire()
+            keep = False
+            try:
+                result = self._run(target, env, invocation, cold)
+                keep = not result.timed_out and self.keepalive_seconds > 0
+                return result
+            finally:
+                pool.release(env, keep)
+        finally:
+            self._release_slot(target)
+
+    def _acquire_slot(self, target: InvokeTarget, reserved_total: int) -> None:
+        with self._lock:
+            current = self._inflight.get(target.function_key, 0)
+            if target.reserved_concurrency is not None:
+                if current >= target.reserved_concurrency:
+                    raise TooManyRequests("ReservedFunctionConcurrentInvocationLimitExceeded")
+            else:
+                if self._unreserved_inflight >= self.account_limit - reserved_total:
+                    raise TooManyRequests("ConcurrentInvocationLimitExceeded")
+                self._unreserved_inflight += 1
+            self._inflight[target.function_key] = current + 1
+
+    def _release_slot(self, target: InvokeTarget) -> None:
+        with self._lock:
+            if target.reserved_concurrency is None:
+                self._unreserved_inflight -= 1
+            remaining = self._inflight[target.function_key] - 1
+            if remaining:
+                self._inflight[target.function_key] = remaining
+            else:
+                del self._inflight[target.function_key]
+
+    def _pool(self, target: InvokeTarget) -> VersionPool:
+        revision = target.config.get("RevisionId", "")
+        with self._lock:
+            pool = self._pools.get(target.pool_key)
+            if pool is not None and pool.revision == revision:
+                return pool
+            old = pool
+            pool = self._pools[target.pool_key] = VersionPool(
+                target.pool_key, revision, lambda: self._start_environment(target)
+            )
+        if old is not None:
+            old.retire()
+        return pool
+
+    def _run(self, target: InvokeTarget, env: ExecutionEnvironment, invocation: Invocation, cold: bool) -> InvocationResult:
+        env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
+        invocation.invoked_function_arn = target.invoked_arn
+        env_log.system(f"START RequestId: {invocation.request_id} Version: {target.version}")
+        result = env.invoke(invocation)
+        running = env.running  # type: ignore[attr-defined]
+        running.drain_output()
+        if result.timed_out:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+            env_log.system(f"{stamp}.000Z {invocation.request_id} Task timed out after {env.timeout_seconds:.2f} seconds")
+        init_ms = env.init_duration_ms if cold else None
+        result.init_duration_ms = init_ms
+        result.max_memory_mb = running.max_memory_mb()
+        env_log.system(f"END RequestId: {invocation.request_id}")
+        env_log.system(report_line(invocation.request_id, result.duration_ms,
+                                   int(target.config.get("MemorySize", 128)), result.max_memory_mb, init_ms))
+        lines = env_log.take()
+        result.logs = tail(lines).decode("utf-8", "replace")
+        env_log.ship(lines)
+        return result
+
+    # Environments ------------------------------------------------------------------------------
+    def _start_environment(self, target: InvokeTarget) -> ExecutionEnvironment:
+        config = target.config
+        env_id = uuid.uuid4().hex
+        env = ExecutionEnvironment(env_id, int(config.get("Timeout", 3)), target.version)
+        group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{target.function_name}"
+        stream = log_stream_name(target.version)
+        env_log = EnvironmentLog(group, stream, self._shipper, (target.account_id, target.region, target.gateway_port),
+                                 self.truncate, self.config.debug)
+        env.log = env_log  # type: ignore[attr-defined]
+        api = RuntimeApiServer(env)
+        api.start()
+        env.on_stop(api.stop)
+        spec = EnvironmentSpec(
+            env_id=env_id,
+            runtime=config.get("Runtime"),
+            handler=config.get("Handler", ""),
+            code_dir=self._code_dir(target.code),
+            layer_dirs=[self._code_dir(layer) for layer in target.layers if layer.zip_path],
+            environment=self._variables(target, group, stream),
+            runtime_api=api.address,
+            memory_mb=int(config.get("MemorySize", 128)),
+            architecture=(config.get("Architectures") or ["x86_64"])[0],
+            image_uri=target.code.image_uri,
+            on_output=env_log.line,
+            on_exit=env.on_exit,
+        )
+        try:
+            running = self.executor.start(spec)
+        except ExecutorError as error:
+            env.stop()
+            message = str(error)
+            env_log.system(message)
+            env.init_error = error_payload("Runtime.Unknown", message)
+            env.running = _NotRunning()  # type: ignore[attr-defined]
+            return env
+        env.running = running  # type: ignore[attr-defined]
+        env.on_stop(running.stop)
+        return env
+
+    def _code_dir(self, code: CodeInfo) -> Optional[Path]:
+        if code.hot_reload_dir:
+            return Path(code.hot_reload_dir)
+        if not code.zip_path:
+            return None
+        return self._unpacked.directory(code.sha256, Path(code.zip_path))
+
+    def _variables(self, target: InvokeTarget, group: str, stream: str) -> dict[str, str]:
+        config = target.config
+        runtime = config.get("Runtime") or ""
+        variables = {
+            "AWS_LAMBDA_FUNCTION_NAME": target.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": target.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.get("MemorySize", 128)),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(config.get("Timeout", 3)),
+            "AWS_LAMBDA_LOG_GROUP_NAME": group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": target.region,
+            "AWS_DEFAULT_REGION": target.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}" if runtime else "AWS_Lambda_Image",
+            "AWS_ACCESS_KEY_ID": target.account_id,
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": "test",
+            "AWS_ENDPOINT_URL": f"http://{self.hostname}:{target.gateway_port}",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "_HANDLER": config.get("Handler", ""),
+            "TZ": ":UTC",
+        }
+        log_format = (config.get("LoggingConfig") or {}).get("LogFormat")
+        if log_format == "JSON":
+            variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            level = (config.get("LoggingConfig") or {}).get("ApplicationLogLevel")
+            if level:
+                variables["AWS_LAMBDA_LOG_LEVEL"] = level
+        variables.update((config.get("Environment") or {}).get("Variables") or {})
+        return variables
+
+    # Lifecycle -------------------------------------------------------------------------------------
+    def retire_function(self, account_id: str, region: str, name: str, version: Optional[str] = None) -> None:
+        """Code/config changed or the function is gone: new invokes get new environments."""
+        with self._lock:
+            keys = [k for k in self._pools if k[:3] == (account_id, region, name) and (version is None or k[3] == version)]
+            pools = [self._pools.pop(k) for k in keys]
+        for pool in pools:
+            pool.stop_all() if version is None else pool.retire()
+
+    def prestart(self, target: InvokeTarget, count: int) -> None:
+        self._pool(target).prestart(count)
+
+    def environment_count(self) -> int:
+        with self._lock:
+            pools = list(self._pools.values())
+        return sum(p.size() for p in pools)
+
+    def _reap_loop(self) -> None:
+        interval = max(0.05, min(1.0, self.keepalive_seconds / 4)) if self.keepalive_seconds else 1.0
+        while not self._stopping.wait(interval):
+            with self._lock:
+                pools = list(self._pools.values())
+            for pool in pools:
+                try:
+                    pool.reap(self.keepalive_seconds)
+                except Exception:  # noqa: BLE001
+                    log.exception("reaping %s failed", pool.key)
+
+    def reset(self) -> None:
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.stop_all()
+        self._unpacked.clear()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        self.reset()
+        self._shipper.stop()
+        if self._executor is not None:
+            self._executor.shutdown()
+
+    def flush_logs(self) -> None:
+        self._shipper.flush()
+
+
+class _NotRunning:
+    def drain_output(self, timeout: float = 0.0) -> None:
+        pass
+
+    def max_memory_mb(self) -> int:
+        return 0
+
+    def stop(self) -> None:
+        pass
