@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, Optional, Union
 from urllib.parse import parse_qs, unquote
 
 from werkzeug.datastructures import Headers
@@ -33,6 +33,10 @@ class HttpRequest:
     remote_addr: str = "127.0.0.1"
     scheme: str = "http"
     server_port: int = 4566
+    # Set only for requests the server streams (see HttpServer.stream_request):
+    # the chunked body as it arrives, and its trailer fields once it ended.
+    stream: Optional[Iterator[bytes]] = None
+    trailers: Optional[Headers] = None
 
     @cached_property
     def query_args(self) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ import logging
 import socket
 import threading
 from http import HTTPStatus
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from werkzeug.datastructures import Headers
 
@@ -49,8 +49,12 @@ class HttpServer:
         handler: Callable[[HttpRequest], HttpResponse],
         max_body_bytes: int = 100 * 1024 * 1024,
         max_connections: int = 64,
+        stream_request: Optional[Callable[[str, str, Headers], bool]] = None,
     ) -> None:
         self.handler = handler
+        # Requests this predicate accepts get their chunked body as an iterator
+        # (``request.stream``) instead of being read whole first.
+        self.stream_request = stream_request
         self.max_body_bytes = max_body_bytes
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_STREAM)
@@ -114,6 +118,9 @@ class HttpServer:
                 if request is None:
                     return
                 response = self.handler(request)
+                if request.stream is not None:
+                    for _ in request.stream:  # whatever the handler left unread
+                        pass
                 keep_alive = self._send(conn, request, response, keep_alive)
                 if not keep_alive:
                     return
@@ -169,7 +176,17 @@ class HttpServer:
         if not path.startswith("/"):
             path = "/" + path if path != "*" else "/"
 
-        body = self._read_body(reader, conn, headers)
+        stream = None
+        trailers = Headers()
+        if (
+            self.stream_request is not None
+            and "chunked" in headers.get("Transfer-Encoding", "").lower()
+            and self.stream_request(method, path, headers)
+        ):
+            body = b""
+            stream = self._iter_chunked(reader, trailers)
+        else:
+            body = self._read_body(reader, conn, headers)
         request = HttpRequest(
             method=method.upper(),
             path=path,
@@ -179,6 +196,8 @@ class HttpServer:
             remote_addr=addr[0] if addr else "127.0.0.1",
             server_port=self.port,
         )
+        request.stream = stream
+        request.trailers = trailers
         return request, keep_alive
 
     def _read_body(self, reader, conn: socket.socket, headers: Headers) -> bytes:
@@ -203,13 +222,38 @@ class HttpServer:
             raise ConnectionError("client closed before sending the whole body")
         return body
 
+    @staticmethod
+    def _iter_chunked(reader, trailers: Headers) -> Iterator[bytes]:
+        """Chunks as they arrive; trailer fields are added to ``trailers``."""
+        while True:
+            size_line = reader.readline(MAX_LINE + 1)
+            if not size_line:
+                raise ConnectionError("client closed in the middle of a chunked body")
+            try:
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise ConnectionError("malformed chunk size") from None
+            if size == 0:
+                while True:
+                    line = reader.readline(MAX_LINE + 1)
+                    if line in (b"\r\n", b"\n", b""):
+                        return
+                    name, _, value = line.decode("latin-1").partition(":")
+                    trailers.add(name.strip(), value.strip())
+            data = reader.read(size)
+            reader.readline(MAX_LINE + 1)
+            yield data
+
     def _read_chunked(self, reader) -> bytes:
         parts: list[bytes] = []
         total = 0
         while True:
             size_line = reader.readline(MAX_LINE + 1)
             try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
+                text = size_line.split(b";", 1)[0].strip()
+                if not text.isalnum():  # hex digits only: no sign, no "0x", no "_"
+                    raise ValueError(text)
+                size = int(text, 16)
             except ValueError:
                 raise BadRequest(400, "Malformed chunk size") from None
             if size == 0:

@@ -59,7 +59,51 @@ class InvokeApi(LambdaApiBase):
             return {"StatusCode": 202}
         invocation = Invocation(payload=payload, client_context=request.get("ClientContext"))
         result = self.invocations.invoke(target, invocation, self.reserved_total(context))
+        if result.chunks is not None:  # a streaming handler invoked without streaming
+            result.payload = b"".join(result.chunks)
+            if result.stream_error:
+                result.payload = result.stream_error[1]
         return self.invoke_response(result, request.get("LogType") == "Tail")
+
+    def invoke_with_response_stream(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        invocation_type = request.get("InvocationType") or "RequestResponse"
+        payload = request.get("Payload") or b""
+        if len(payload) > MAX_SYNC_PAYLOAD:
+            raise request_too_large(MAX_SYNC_PAYLOAD)
+        target, _ = self.invoke_target(context, request["FunctionName"], request.get("Qualifier"))
+        if payload:
+            check_json_payload(payload)
+        else:
+            payload = b"{}"
+        if invocation_type == "DryRun":
+            return {"StatusCode": 204}
+        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"), streaming=True)
+        result = self.invocations.invoke(target, invocation, self.reserved_total(context))
+        with_tail = request.get("LogType") == "Tail"
+        return {
+            "StatusCode": 200,
+            "ExecutedVersion": result.executed_version,
+            "ResponseStreamContentType": result.content_type or "application/octet-stream",
+            "EventStream": self._stream_events(result, with_tail),
+        }
+
+    @staticmethod
+    def _stream_events(result: InvocationResult, with_tail: bool):
+        if result.chunks is not None:
+            for chunk in result.chunks:
+                yield {"PayloadChunk": {"Payload": chunk}}
+        elif result.payload:
+            yield {"PayloadChunk": {"Payload": result.payload}}
+        complete: dict[str, Any] = {}
+        if result.stream_error:
+            complete["ErrorCode"] = result.stream_error[0]
+            complete["ErrorDetails"] = result.stream_error[1].decode("utf-8", "replace")
+        elif result.function_error:
+            complete["ErrorCode"] = result.function_error
+            complete["ErrorDetails"] = result.payload.decode("utf-8", "replace")
+        if with_tail:
+            complete["LogResult"] = base64.b64encode(result.logs.encode()[-4096:]).decode()
+        yield {"InvokeComplete": complete}
 
     def invoke_async(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         body = request.get("InvokeArgs") or b""

@@ -7,13 +7,15 @@ process's exit through ``on_exit``. One invocation at a time, as on AWS.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from .models import Invocation, InvocationResult
 
@@ -141,6 +143,52 @@ class ExecutionEnvironment:
             )
             return self._complete(request_id, error_payload("Function.ResponseSizeTooLarge", message), "Unhandled")
         return self._complete(request_id, body, None)
+
+    def post_response_stream(
+        self, request_id: str, content_type: str, chunks: Iterator[bytes], trailers: Optional[dict] = None
+    ) -> bool:
+        """A streamed response (``Lambda-Runtime-Function-Response-Mode: streaming``):
+        the invoker gets an iterator at once; this thread pumps the runtime's
+        chunks into it until the runtime ends the stream."""
+        channel: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=256)
+        result = InvocationResult(request_id, b"", None, content_type=content_type)
+
+        def consume() -> Iterator[bytes]:
+            while True:
+                chunk = channel.get()
+                if chunk is None:
+                    return
+                yield chunk
+
+        result.chunks = consume()
+        with self._cond:
+            pending = self._current
+            if pending is None or pending.invocation.request_id != request_id:
+                return False
+            self._current = None
+            pending.result = result
+            pending.done.set()
+        try:
+            for chunk in chunks:
+                if chunk:
+                    channel.put(chunk, timeout=self.timeout_seconds)
+        except (queue.Full, ConnectionError, OSError):
+            log.debug("stream of %s abandoned", request_id)
+        finally:
+            error_type = (trailers or {}).get("Lambda-Runtime-Function-Error-Type")
+            if error_type:
+                body = (trailers or {}).get("Lambda-Runtime-Function-Error-Body", "")
+                try:
+                    detail = base64.b64decode(body)
+                except ValueError:
+                    detail = body.encode()
+                result.stream_error = (error_type, detail)
+                result.function_error = "Unhandled"
+            try:
+                channel.put(None, timeout=1)
+            except queue.Full:
+                pass
+        return True
 
     def post_error(self, request_id: str, body: bytes) -> bool:
         return self._complete(request_id, body or error_payload("Unknown", "Unknown error"), "Unhandled")

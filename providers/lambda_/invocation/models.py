@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 
 @dataclass
@@ -37,3 +37,8 @@ class InvocationResult:
     max_memory_mb: int = 0
     executed_version: str = "$LATEST"
     timed_out: bool = False
+    # Streamed responses: the body as the function writes it, its content type,
+    # and (once the stream ended) the error the function reported mid-stream.
+    chunks: Optional[Iterator[bytes]] = None
+    content_type: Optional[str] = None
+    stream_error: Optional[tuple[str, bytes]] = None

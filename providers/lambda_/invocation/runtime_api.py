@@ -38,10 +38,16 @@ def _error(status: int, error_type: str, message: str) -> HttpResponse:
     return _json(status, json.dumps({"errorType": error_type, "errorMessage": message}).encode())
 
 
+def _is_streamed(method: str, path: str, headers) -> bool:
+    return method == "POST" and headers.get("Lambda-Runtime-Function-Response-Mode", "").lower() == "streaming"
+
+
 class RuntimeApiServer:
     def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1") -> None:
         self.environment = environment
-        self._server = HttpServer(host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16)
+        self._server = HttpServer(
+            host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16, stream_request=_is_streamed
+        )
         self.address = f"{host}:{self._server.port}"
 
     def start(self) -> None:
@@ -76,7 +82,10 @@ class RuntimeApiServer:
             match = _INVOCATION.match(path)
             if match:
                 request_id, kind = match.groups()
-                if kind == "response":
+                if kind == "response" and request.stream is not None:
+                    content_type = request.headers.get("Content-Type", "application/octet-stream")
+                    accepted = env.post_response_stream(request_id, content_type, request.stream, request.trailers)
+                elif kind == "response":
                     accepted = env.post_response(request_id, request.body)
                 else:
                     accepted = env.post_error(request_id, request.body)

@@ -104,7 +104,10 @@ class InvocationService:
 
     # Invoking ------------------------------------------------------------------------------
     def invoke(self, target: InvokeTarget, invocation: Invocation, reserved_total: int = 0) -> InvocationResult:
+        """Run one invocation. For a streamed response the environment and the
+        concurrency slot stay taken until ``result.chunks`` is exhausted or closed."""
         self._acquire_slot(target, reserved_total)
+        deferred = False
         try:
             pool = self._pool(target)
             env, cold = pool.acquire()
@@ -112,10 +115,22 @@ class InvocationService:
             try:
                 result = self._run(target, env, invocation, cold)
                 keep = not result.timed_out and self.keepalive_seconds > 0
+                if result.chunks is not None:
+                    result.chunks = self._release_after(result.chunks, target, pool, env, keep)
+                    deferred = True
                 return result
             finally:
-                pool.release(env, keep)
+                if not deferred:
+                    pool.release(env, keep)
         finally:
+            if not deferred:
+                self._release_slot(target)
+
+    def _release_after(self, chunks, target: InvokeTarget, pool: VersionPool, env: ExecutionEnvironment, keep: bool):
+        try:
+            yield from chunks
+        finally:
+            pool.release(env, keep)
             self._release_slot(target)
 
     def _acquire_slot(self, target: InvokeTarget, reserved_total: int) -> None:
