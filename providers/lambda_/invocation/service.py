@@ -230,6 +230,10 @@ class InvocationService:
         env.on_stop(running.stop)
         return env
 
+    def prepare(self, code: CodeInfo) -> None:
+        """Unpack a version's code ahead of its first invocation."""
+        self._code_dir(code)
+
     def _code_dir(self, code: CodeInfo) -> Optional[Path]:
         if code.hot_reload_dir:
             return Path(code.hot_reload_dir)

@@ -1,0 +1,113 @@
+"""The Lambda provider (entry point ``lambda:default``): the API families composed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gateway.provider import Provider
+
+from .api.aliases import AliasesApi
+from .api.code_signing import CodeSigningApi
+from .api.concurrency import ConcurrencyApi
+from .api.event_invoke_configs import EventInvokeConfigsApi
+from .api.event_source_mappings import EventSourceMappingsApi
+from .api.functions import FunctionsApi
+from .api.invoke import InvokeApi
+from .api.layers import LayersApi
+from .api.permissions import PermissionsApi
+from .api.settings import SettingsApi
+from .api.tags import TagsApi
+from .api.urls import UrlsApi
+from .api.versions import VersionsApi
+from .invocation.async_queue import AsyncQueue
+from .invocation.destinations import Destinations
+from .invocation.service import InvocationService, InvokeTarget
+from .invocation.models import Invocation, InvocationResult
+from .models import Function
+from .state import VersionEvent, VersionFailed
+from .store import LambdaStore, Stores
+
+if TYPE_CHECKING:
+    from gateway.app import Gateway
+
+
+class LambdaProvider(
+    FunctionsApi,
+    VersionsApi,
+    AliasesApi,
+    PermissionsApi,
+    LayersApi,
+    ConcurrencyApi,
+    EventInvokeConfigsApi,
+    UrlsApi,
+    EventSourceMappingsApi,
+    TagsApi,
+    CodeSigningApi,
+    SettingsApi,
+    InvokeApi,
+    Provider,
+):
+    service = "lambda"
+
+    def __init__(self, gateway: "Gateway") -> None:
+        Provider.__init__(self, gateway)
+        self.stores = Stores(gateway.state_dir("lambda"), gateway.config.persistence)
+        self.init_functions()  # state transitions + hooks (self.lifecycle), S3 code client
+        self.invocations = InvocationService(gateway.config, self.stores)
+        self.destinations = Destinations()
+        self.async_queue = AsyncQueue(
+            invoke=self._invoke_async_event,
+            invoke_config=self._event_invoke_config,
+            deliver=self.destinations.deliver,
+            dead_letter=self.destinations.dead_letter,
+            retry_base_seconds=gateway.config.integer("LAMBDA_ASYNC_RETRY_BASE_MS", 1000) / 1000,
+        )
+        hooks = self.lifecycle.hooks
+        hooks.on_version_created.append(self._prepare_version)
+        hooks.on_version_updated.append(self._prepare_version)
+        hooks.on_version_deleted.append(self._version_deleted)
+        hooks.on_function_deleted.append(self._function_deleted)
+
+    # Version manager hooks (see state.py) ------------------------------------------------------
+    def _prepare_version(self, event: VersionEvent) -> None:
+        """Before a version becomes Active: can it run here? Unpack its code once."""
+        config = event.version.config
+        reason = self.invocations.executor.supports(config.get("Runtime"), config.get("PackageType", "Zip"))
+        if reason:
+            raise VersionFailed(reason, "InternalError")
+        self.invocations.prepare(event.version.code)
+
+    def _version_deleted(self, event: VersionEvent) -> None:
+        self.invocations.retire_function(event.store.account_id, event.store.region, event.function.name, event.qualifier)
+
+    def _function_deleted(self, store: LambdaStore, function: Function) -> None:
+        self.invocations.retire_function(store.account_id, store.region, function.name)
+
+    # Data plane glue -------------------------------------------------------------------------
+    def _invoke_async_event(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
+        store = self.stores.get(target.account_id, target.region)
+        reserved_total = sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
+        return self.invocations.invoke(target, invocation, reserved_total)
+
+    def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:
+        store = self.stores.get(target.account_id, target.region)
+        function = store.functions.get(target.function_name)
+        if function is None:
+            return {}
+        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else "$LATEST"
+        return function.event_invoke_configs.get(qualifier) or {}
+
+    # Lifecycle ---------------------------------------------------------------------------------
+    def on_reset(self) -> None:
+        self.async_queue.clear()
+        self.invocations.reset()
+        self.reset_functions()  # stores.reset + on_function_deleted hooks
+
+    def on_stop(self) -> None:
+        self.stop_functions()
+        self.async_queue.stop()
+        self.invocations.shutdown()
+
+    def health(self) -> dict[str, Any]:
+        stores = self.stores.all()
+        return {"functions": sum(len(s.functions) for s in stores)}
