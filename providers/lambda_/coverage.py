@@ -15,7 +15,6 @@ from typing import Iterable, Optional, TextIO
 from gateway.protocol.models import ServiceModels
 from gateway.provider import operation_method_name
 
-DATA_PLANE = "data plane: issue 4"
 MANAGED_INSTANCES = (
     "Lambda Managed Instances: capacity providers run functions on EC2 instances in the caller's VPC; "
     "there is no local equivalent, and storing them without running anything would mislead"
@@ -26,7 +25,6 @@ DURABLE = (
 )
 
 NOT_IMPLEMENTED: dict[str, str] = {
-    "InvokeWithResponseStream": DATA_PLANE,
     # Lambda Managed Instances (2025-11-30 API)
     "CreateCapacityProvider": MANAGED_INSTANCES,
     "GetCapacityProvider": MANAGED_INSTANCES,
