@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
-BENCHES = ["gateway_bench"]
+from tests.support.gateway_process import TEST_CREDENTIALS
+
+BENCHES = ["gateway_bench", "function_url_bench"]
 
 
 def main(argv: list[str]) -> int:
+    for name, value in TEST_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     names = argv or BENCHES
     for name in names:
         print(f"== {name} ==", flush=True)

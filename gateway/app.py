@@ -5,7 +5,7 @@ The request flow, one stage per line (see ``Gateway.stages``):
 1. internal routes: ``/_gateway/health``, ``/_gateway/reset`` (+ ``/_localstack/*`` aliases)
 2. plugin routes: contributed by ``gateway.routes`` plugins (function URLs, ...)
 3. identify: service, region, account and request id
-4. dispatch: parse with the service's model -> provider -> serialize
+4. dispatch: parse with the service's model -> validate -> provider -> serialize
 """
 
 from __future__ import annotations
@@ -17,41 +17,33 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Optional
-
-from botocore.model import ServiceModel
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import __version__
 from .config import Config
 from .context import RequestContext
 from .errors import NotImplementedOperation, ServiceError
 from .http import HttpRequest, HttpResponse
-from .identify import ServiceIndex
 from .internal import InternalRoutes
 from .logs import RequestLogger
 from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins
-from .protocol import ProtocolError, create_parser, create_serializer
-from .protocol.models import ServiceModels
+from .protocol.errors import ProtocolError
+
+if TYPE_CHECKING:
+    from .codec import ServiceCodec
+    from .identify import ServiceIndex
+    from .protocol.models import ServiceModels
 
 log = logging.getLogger("gateway")
 
 Stage = Callable[[RequestContext], Optional[HttpResponse]]
 
 
-class ServiceCodec:
-    """Parser and serializer of one service, built once."""
-
-    def __init__(self, model: ServiceModel) -> None:
-        self.model = model
-        self.parser = create_parser(model)
-        self.serializer = create_serializer(model)
-
-
 class Gateway:
     def __init__(self, config: Optional[Config] = None) -> None:
         self.config = config or Config.from_env()
         self.started_at = time.time()
-        self.models = ServiceModels()
+        self._models: Optional["ServiceModels"] = None
         self.providers = ProviderRegistry(self, self.config)
         self.routes = RoutePlugins(self, self.config)
         self.internal = InternalRoutes(self)
@@ -64,7 +56,7 @@ class Gateway:
             self.internal.handle,  # 1. health, reset
             self._plugin_routes,  # 2. function URLs and other plugin routes
             self._identify,  # 3. service, region, account
-            self._dispatch,  # 4. parse -> provider -> serialize
+            self._dispatch,  # 4. parse -> validate -> provider -> serialize
         ]
 
     # The request flow -----------------------------------------------------------
@@ -136,6 +128,7 @@ class Gateway:
         context.operation = operation
         handler = provider.operation_handler(operation.name)
         try:
+            codec.validator.validate(operation, params)  # the model's constraints, AWS's words
             if handler is None:
                 raise NotImplementedOperation(service, operation.name)
             result = handler(context, params)
@@ -150,20 +143,36 @@ class Gateway:
             return codec.serializer.serialize_error(error, operation, context.request_id)
 
     # Shared pieces ----------------------------------------------------------------
-    def service_index(self) -> ServiceIndex:
+    @property
+    def models(self) -> "ServiceModels":
+        if self._models is None:
+            from .protocol.models import ServiceModels
+
+            with self._lock:
+                if self._models is None:
+                    self._models = ServiceModels()
+        return self._models
+
+    def service_index(self) -> "ServiceIndex":
         if self._index is None:
+            from .identify import ServiceIndex
+
+            models = self.models
             with self._lock:
                 if self._index is None:
-                    self._index = ServiceIndex((name, self.models.get(name)) for name in self.providers.available)
+                    self._index = ServiceIndex((name, models.get(name)) for name in self.providers.available)
         return self._index
 
-    def codec(self, service: str) -> ServiceCodec:
+    def codec(self, service: str) -> "ServiceCodec":
         codec = self._codecs.get(service)
         if codec is None:
+            from .codec import ServiceCodec
+
+            model = self.models.get(service)
             with self._lock:
                 codec = self._codecs.get(service)
                 if codec is None:
-                    codec = self._codecs[service] = ServiceCodec(self.models.get(service))
+                    codec = self._codecs[service] = ServiceCodec(model)
         return codec
 
     def error_response(self, context: RequestContext, error: ServiceError) -> HttpResponse:

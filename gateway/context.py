@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-from botocore.model import OperationModel, ServiceModel
-
 from .http import HttpRequest
 
 if TYPE_CHECKING:
+    from botocore.model import OperationModel, ServiceModel
+
     from .app import Gateway
 
 
@@ -22,8 +22,8 @@ class RequestContext:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     access_key_id: Optional[str] = None
-    service_model: Optional[ServiceModel] = None
-    operation: Optional[OperationModel] = None
+    service_model: Optional["ServiceModel"] = None
+    operation: Optional["OperationModel"] = None
     # Free-form notes stages leave for later stages (e.g. the log line).
     extras: dict[str, Any] = field(default_factory=dict)
 

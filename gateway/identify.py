@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from botocore.model import ServiceModel
+if TYPE_CHECKING:
+    from botocore.model import ServiceModel
 
 from .http import HttpRequest
 
@@ -51,7 +52,7 @@ def account_from_access_key(access_key_id: Optional[str]) -> str:
 class ServiceIndex:
     """Lookup tables from the models of the served services."""
 
-    def __init__(self, models: Iterable[tuple[str, ServiceModel]]) -> None:
+    def __init__(self, models: Iterable[tuple[str, "ServiceModel"]]) -> None:
         self.by_target: dict[str, str] = {}
         self.by_signing_name: dict[str, list[str]] = {}
         self.by_endpoint_prefix: dict[str, str] = {}
