@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import tempfile
 import statistics
 import subprocess
 import threading
@@ -49,17 +51,24 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNIT[match.group(2)]
 
 
-def wrk(url: str, connections: int, seconds: int = 5, headers: Optional[dict[str, str]] = None) -> LoadResult:
+def wrk(url: str, connections: int, seconds: int = 5, headers: Optional[dict[str, str]] = None,
+        method: str = "GET", body: Optional[bytes] = None) -> LoadResult:
     """Keep-alive load with wrk (C, so the client costs little CPU)."""
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (make bench installs it with apt-get)")
     command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if method != "GET" or body is not None:
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        script.write(f"wrk.method = {json.dumps(method)}\nwrk.body = {json.dumps((body or b'').decode())}\n")
+        script.close()
+        command += ["-s", script.name]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    p50_match, p99_match = re.search(r"50%\s+([\d.]+\w+)", output), re.search(r"99%\s+([\d.]+\w+)", output)
+    p50 = _ms(p50_match.group(1)) if p50_match else float("nan")
+    p99 = _ms(p99_match.group(1)) if p99_match else float("nan")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         raise RuntimeError(f"{non_2xx.group(1)} error responses from {url}:\n{output}")
@@ -80,6 +89,16 @@ def bare_server(body: bytes = b'{"Functions":[]}') -> Iterator[str]:
         yield f"http://127.0.0.1:{server.port}"
     finally:
         server.stop()
+
+
+def signed_headers(service: str, region: str = "us-east-1", access_key: str = "test") -> dict[str, str]:
+    """Headers that identify a request as signed for ``service`` (the gateway
+    does not verify signatures, so a fixed one is fine for load generators)."""
+    return {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/20240101/{region}/{service}/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=0",
+        "X-Amz-Date": "20240101T000000Z",
+    }
 
 
 def timed(function: Callable[[], object], repeat: int) -> list[float]:

@@ -20,6 +20,7 @@ log = logging.getLogger("lambda.logs")
 function_log = logging.getLogger("lambda.function")
 
 TAIL_BYTES = 4096
+BATCH_SECONDS = 0.2  # how long log events gather before one delivery
 
 
 def log_stream_name(version: str) -> str:
@@ -118,17 +119,35 @@ class LogShipper:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        """Batch: whatever queued up while the last delivery ran goes out as one
+        PutLogEvents per stream, so logging costs little under load."""
         while True:
-            item = self._queue.get()
-            if item is None:
+            items = [self._queue.get()]
+            time.sleep(BATCH_SECONDS)
+            while True:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            batches: dict[tuple, list] = {}
+            flushes, stop = [], False
+            for item in items:
+                if item is None:
+                    stop = True
+                elif item[0] == "flush":
+                    flushes.append(item[1])
+                else:
+                    account, region, port, group, stream, lines = item
+                    batches.setdefault((account, region, port, group, stream), []).extend(lines)
+            for key, lines in batches.items():
+                try:
+                    self._deliver(*key, lines)
+                except Exception as error:  # noqa: BLE001 - logs must never break invocations
+                    log.debug("could not deliver function logs: %s", error)
+            for done in flushes:
+                done.set()
+            if stop:
                 return
-            if item[0] == "flush":
-                item[1].set()
-                continue
-            try:
-                self._deliver(*item)
-            except Exception as error:  # noqa: BLE001 - logs must never break invocations
-                log.debug("could not deliver function logs: %s", error)
 
     def _deliver(self, account: str, region: str, port: int, group: str, stream: str, lines: list) -> None:
         key = (account, region, port)
