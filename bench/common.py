@@ -66,7 +66,7 @@ def wrk(url: str, connections: int, seconds: int = 5, headers: Optional[dict[str
         command += ["-s", script.name]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50_match, p99_match = re.search(r"50%\s+([\d.]+\w+)", output), re.search(r"99%\s+([\d.]+\w+)", output)
+    p50_match, p99_match = (re.search(rf"^\s+{q}%\s+([\d.]+\w+)", output, re.M) for q in (50, 99))
     p50 = _ms(p50_match.group(1)) if p50_match else float("nan")
     p99 = _ms(p99_match.group(1)) if p99_match else float("nan")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

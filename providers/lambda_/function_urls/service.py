@@ -1,0 +1,158 @@
+"""One function-URL request, end to end.
+
+1. lookup: the url-id (and the host's region) -> function, qualifier, URL config;
+   unknown -> 403 ``{"Message":null}``
+2. CORS preflight, answered without invoking (when ``Cors`` is configured)
+3. authorization (``ENFORCE_IAM=1``): resource policy, SigV4
+4. invoke: payload format 2.0 event -> the function (the alias's version for alias URLs)
+5. map the result (BUFFERED) or relay the stream (RESPONSE_STREAM); CORS headers
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, Optional
+
+from gateway.context import RequestContext
+from gateway.errors import ServiceError
+from gateway.http import HttpRequest, HttpResponse
+
+from ..invocation.models import Invocation
+from ..models import LATEST
+from . import auth, cors, streaming
+from . import response as mapping
+from .address import UrlAddress
+from .event import build_event, new_trace_root
+
+if TYPE_CHECKING:
+    from gateway.app import Gateway
+
+MAX_EVENT_BYTES = 6 * 1024 * 1024
+
+
+class FunctionUrlService:
+    def __init__(self, gateway: "Gateway") -> None:
+        self.gateway = gateway
+        self.enforce_iam = gateway.config.flag("ENFORCE_IAM")
+
+    @property
+    def provider(self) -> Any:
+        return self.gateway.providers.get("lambda")
+
+    def handle(self, request: HttpRequest, address: UrlAddress) -> HttpResponse:
+        provider = self.provider
+        found = self._lookup(provider, address)
+        if found is None:
+            return mapping.unknown_url()
+        target, config, policy = found
+        cors_config = config.get("Cors") or None
+        if cors_config and cors.is_preflight(request):
+            return cors.preflight(cors_config, request)
+        auth_type = config.get("AuthType", "NONE")
+        signed = auth.signed_request(request) if auth_type == "AWS_IAM" else None
+        response = self._authorize(request, target.region, auth_type, signed, policy, target.account_id)
+        if response is None:
+            response = self._invoke(provider, request, address, target, config, signed)
+        if cors_config:
+            response = cors.apply(cors_config, request, response)
+        return response
+
+    # 1. lookup ------------------------------------------------------------------------------
+    def _lookup(self, provider: Any, address: UrlAddress) -> Optional[tuple[Any, dict[str, Any], Optional[dict]]]:
+        """The url-id's target, a copy of its URL config and the resource policy that applies."""
+        target = provider.find_function_url(address.url_id)
+        if target is None or (address.region is not None and address.region != target.region):
+            return None
+        store = provider.stores.get(target.account_id, target.region)
+        key = target.qualifier or LATEST
+        with store.lock:
+            function = store.functions.get(target.function_name)
+            record = function.url_configs.get(key) if function is not None else None
+            if record is None:
+                return None
+            policy = copy.deepcopy(function.policies.get(key)) if self.enforce_iam else None
+            return target, copy.deepcopy(record), policy
+
+    # 3. authorization ------------------------------------------------------------------------
+    def _authorize(
+        self,
+        request: HttpRequest,
+        region: str,
+        auth_type: str,
+        signed: Optional[auth.SignedRequest],
+        policy: Optional[dict],
+        function_account: str,
+    ) -> Optional[HttpResponse]:
+        """None when the request may invoke; otherwise AWS's 403."""
+        if not self.enforce_iam:
+            return None
+        if auth_type != "AWS_IAM":
+            return None if auth.policy_allows(policy, auth_type, None) else mapping.forbidden()
+        if signed is None:
+            return mapping.forbidden()
+        if not auth.verify(request, signed, region):
+            return mapping.forbidden(auth.SIGNATURE_MISMATCH, "InvalidSignatureException")
+        caller = signed.account_id
+        if caller == function_account or auth.policy_allows(policy, auth_type, caller):
+            return None
+        return mapping.forbidden()
+
+    # 4./5. invoke and map -------------------------------------------------------------------
+    def _invoke(
+        self,
+        provider: Any,
+        request: HttpRequest,
+        address: UrlAddress,
+        target: Any,
+        config: dict[str, Any],
+        signed: Optional[auth.SignedRequest],
+    ) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        trace_header = request.headers.get("X-Amzn-Trace-Id") or new_trace_root()
+        authorizer = caller = None
+        if config.get("AuthType") == "AWS_IAM":
+            authorizer = auth.authorizer(signed.access_key_id if signed else "test")
+            caller = authorizer["iam"]["accountId"]
+        event = build_event(request, address, target.region, request_id, trace_header, authorizer, caller)
+        payload = json.dumps(event, separators=(",", ":")).encode()
+        if len(payload) > MAX_EVENT_BYTES:
+            return mapping.json_response(
+                413, mapping.compact_json({"Message": "Request must be smaller than 6291456 bytes for the InvokeFunction operation"}),
+                "RequestTooLargeException",
+            )
+        context = RequestContext(
+            request=request,
+            gateway=self.gateway,
+            request_id=request_id,
+            service="lambda",
+            region=target.region,
+            account_id=target.account_id,
+        )
+        streamed = config.get("InvokeMode") == "RESPONSE_STREAM"
+        invocation = Invocation(payload=payload, request_id=request_id, trace_id=_trace_id(trace_header), streaming=streamed)
+        try:
+            invoke_target, _ = provider.invoke_target(context, target.function_name, target.qualifier)
+            reserved_total = provider.reserved_total(context)
+            result = provider.invocations.invoke(invoke_target, invocation, reserved_total)
+            if streamed:
+                response = streaming.from_result(result)
+            elif result.chunks is not None:  # a streaming handler behind a BUFFERED URL
+                response = streaming.buffered(result)
+            else:
+                response = mapping.internal_error() if result.function_error else mapping.map_result(result.payload)
+        except ServiceError as error:
+            if error.code == "ResourceNotFoundException":
+                return mapping.unknown_url()
+            response = mapping.service_error(error)
+        response.headers["x-amzn-RequestId"] = request_id
+        response.headers["X-Amzn-Trace-Id"] = trace_header
+        return response
+
+
+def _trace_id(trace_header: str) -> str:
+    """The runtime's ``Lambda-Runtime-Trace-Id``, continuing the request's trace root."""
+    parts = dict(p.split("=", 1) for p in trace_header.split(";") if "=" in p)
+    root = parts.get("Root") or new_trace_root().split("=", 1)[1]
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
