@@ -18,6 +18,7 @@ $(VPY):
 $(STAMP): $(VPY) setup.cfg setup.py pyproject.toml
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[test,bench]'
+	$(VPY) -m providers.lambda_.executors.pythons
 	@touch $(STAMP)
 
 install: $(STAMP)

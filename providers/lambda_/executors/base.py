@@ -20,7 +20,12 @@ from gateway.config import Config
 
 
 class ExecutorError(Exception):
-    """The environment could not be started; the message says why."""
+    """The environment could not be started; the message says why, ``error_type``
+    is the errorType the invoke reports (as AWS's init errors)."""
+
+    def __init__(self, message: str, error_type: str = "Runtime.Unknown") -> None:
+        super().__init__(message)
+        self.error_type = error_type
 
 
 @dataclass

@@ -28,6 +28,7 @@ from typing import Optional
 
 from gateway.config import Config
 
+from . import pythons
 from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 
 log = logging.getLogger("lambda.executor.process")
@@ -142,7 +143,7 @@ class ProcessExecutor(Executor):
         self.python = sys.executable
         node = shutil.which("node")
         self.node = os.path.realpath(node) if node else None
-        self._warned: set[str] = set()
+        self._pythons: dict[str, tuple[str, list[str]]] = {}
 
     def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
         if package_type == "Image":
@@ -185,7 +186,11 @@ class ProcessExecutor(Executor):
                 "LD_LIBRARY_PATH": os.pathsep.join([str(opt / "lib"), str(task / "lib")]),
             }
         )
-        command = self._command(spec, task, opt, env)
+        try:
+            command = self._command(spec, task, opt, env)
+        except ExecutorError:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
         try:
             process = subprocess.Popen(
                 command,
@@ -204,16 +209,15 @@ class ProcessExecutor(Executor):
     def _command(self, spec: EnvironmentSpec, task: Path, opt: Path, env: dict[str, str]) -> list[str]:
         family = runtime_family(spec.runtime)
         if family == "python":
-            version = f"{sys.version_info.major}.{sys.version_info.minor}"
-            if spec.runtime != f"python{version}" and spec.runtime not in self._warned:
-                self._warned.add(spec.runtime)
-                log.info("runtime %s runs under this gateway's Python %s", spec.runtime, version)
+            version = spec.runtime[len("python"):]
+            interpreter, extra_path = self._python_for(spec.runtime, version)
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(task), str(opt / "python"), str(opt / "python" / "lib" / f"python{version}" / "site-packages")]
+                + extra_path
             )
             env.setdefault("PYTHONUNBUFFERED", "1")
             env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-            return [self.python, "-m", "awslambdaric", spec.handler]
+            return [interpreter, "-m", "awslambdaric", spec.handler]
         if family == "nodejs":
             node_paths = [opt / "nodejs" / "node_modules", opt / "nodejs" / f"node{spec.runtime[6:8]}" / "node_modules",
                           task / "node_modules"]
@@ -223,9 +227,26 @@ class ProcessExecutor(Executor):
         if not bootstrap.exists():
             bootstrap = opt / "bootstrap"
         if not bootstrap.exists():
-            raise ExecutorError("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+            raise ExecutorError("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+                                "Runtime.InvalidEntrypoint")
         bootstrap.chmod(bootstrap.stat().st_mode | 0o111)
         return [str(bootstrap)]
+
+    def _python_for(self, runtime: str, version: str) -> tuple[str, list[str]]:
+        """The interpreter for ``python3.x`` and what to add to its path."""
+        cached = self._pythons.get(runtime)
+        if cached is None:
+            interpreter = pythons.find_interpreter(version)
+            if interpreter == sys.executable:
+                cached = (self.python, [])
+            elif interpreter and pythons.has_ric(version):
+                cached = (interpreter, [str(pythons.ric_dir(version))])
+            else:
+                log.info("runtime %s runs under this gateway's Python %s (no python%s with awslambdaric found)",
+                         runtime, pythons.own_version(), version)
+                cached = (self.python, [])
+            self._pythons[runtime] = cached
+        return cached
 
     def shutdown(self) -> None:
         shutil.rmtree(self.base_dir, ignore_errors=True)
