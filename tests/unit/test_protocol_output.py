@@ -7,8 +7,8 @@ response with botocore's client-side parser and compare with the case, normalize
 as botocore's own ``test_protocols.py`` does (no ``ResponseMetadata``, blobs as
 text, timestamps as epoch seconds).
 
-The data lives in ``$PROTOCOL_TESTS_DIR``, ``tests/unit/protocols`` or
-``/work/shared/protocol-tests`` (first found).
+The data lives in ``$PROTOCOL_TESTS_DIR`` or ``../shared/protocol-tests``
+(see ``tests/support/protocol_data.py``).
 """
 
 from __future__ import annotations
@@ -31,21 +31,10 @@ from dateutil.tz import tzutc
 
 from gateway.errors import ServiceError
 from gateway.protocol.serializers import create_serializer
+from tests.support.protocol_data import protocol_tests_dir
 
 
-def _data_dir() -> Path | None:
-    candidates = [
-        os.environ.get("PROTOCOL_TESTS_DIR"),
-        Path(__file__).parent / "protocols",
-        "/work/shared/protocol-tests",
-    ]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "output").is_dir():
-            return Path(candidate)
-    return None
-
-
-DATA_DIR = _data_dir()
+DATA_DIR = protocol_tests_dir()
 
 # Cases botocore's client parser cannot read back whatever a server sends. Keyed by
 # case id. Every other case runs, including the rest of botocore's ignore-list.
