@@ -208,6 +208,25 @@ class S3Provider(MotoProvider):
     def moto_host(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
         return s3_hosts.moto_host(request.host, context.region)
 
+    _router: Any = None  # the S3 model's operation router, built on first use
+
+    def _requested_operation(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
+        """S3 names its operation only through method, path and query: route it
+        with the model's router (for the request log), bucket from the host first."""
+        if self._router is None:
+            from gateway.protocol.router import OperationRouter
+
+            self._router = OperationRouter(self.gateway.models.get("s3"))
+        path = request.path
+        bucket = s3_hosts.bucket_from_host(request.host)
+        if bucket:
+            path = f"/{bucket}{path}"
+        try:
+            route, _ = self._router.match(request.method, path, request.query_args, request.headers)
+        except Exception:  # noqa: BLE001 - naming is best effort
+            return None
+        return route.operation.name
+
     def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         # moto refuses anonymous access to a private object with a bare 403; AWS says why.
         if response.status == 403 and not response.body and request.method != "HEAD":
