@@ -37,6 +37,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import parse_qs
 
+from xml.parsers.expat import ExpatError
+
 from botocore.model import OperationNotFoundError
 
 from gateway.context import RequestContext
@@ -77,6 +79,9 @@ class MotoProvider(Provider):
         operation = self._requested_operation(context, request)
         if operation:
             context.extras.setdefault("operation", operation)  # for the request log
+        refused = self._check_operation(context, request, operation)
+        if refused is not None:
+            return refused
         environ = self.environ(context, request)
         try:
             response = call_wsgi(self.app(), environ)
@@ -84,6 +89,14 @@ class MotoProvider(Provider):
             return self._unknown_operation(context, request, str(error))
         except NotImplementedError as error:
             return self._not_implemented(context, request, error)
+        except ExpatError as error:
+            return self._malformed_xml(context, request, error)
+        except (ValueError, TypeError) as error:
+            if "entities are disabled" in str(error) or "Forbidden" in type(error).__name__:
+                return self._malformed_xml(context, request, error)
+            # moto converting a client's value (int("abc"), ...): the client's mistake.
+            log.debug("moto %s refused a value: %r", self.moto_service, error)
+            return self._error(context, request, 400, "InvalidParameterValue", f"Invalid parameter value: {error}")
         except Exception:  # noqa: BLE001 - a moto bug must not take the gateway down
             log.exception("moto %s failed on %s %s", self.moto_service, request.method, request.path)
             return self._error(context, request, 500, "InternalFailure", "An internal error occurred")
@@ -156,6 +169,27 @@ class MotoProvider(Provider):
     # Errors ----------------------------------------------------------------------
     def _error(self, context: RequestContext, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
         return error_response(self.moto_service, request, status, code, message, context.request_id)
+
+    def _check_operation(self, context: RequestContext, request: HttpRequest, operation: Optional[str]) -> Optional[HttpResponse]:
+        """Refuse, as AWS does, requests naming no operation of the service: a JSON
+        target with the wrong prefix or none, a query request without Action."""
+        metadata = self.gateway.models.get(self.service).metadata
+        prefix = metadata.get("targetPrefix")
+        target = request.headers.get("X-Amz-Target")
+        if prefix and target is not None:
+            if not target.startswith(prefix + ".") or not self._model_has(target[len(prefix) + 1:]):
+                return self._error(context, request, 400, "UnknownOperationException", "")
+            return None
+        if metadata.get("protocol") == "query" and not operation:
+            return self._error(context, request, 400, "MissingAction", "Missing Action")
+        return None
+
+    def _malformed_xml(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
+        log.debug("moto %s could not read the XML body: %r", self.moto_service, error)
+        return self._error(
+            context, request, 400, "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        )
 
     def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         operation = self._operation_name(context, request, error)

@@ -320,18 +320,13 @@ def test_unknown_paths_and_methods(gateway_url, method, path):
     assert_json_error(response)
 
 
-def _companion_bug(reason: str):
-    """A moto-backed companion answers this one wrongly today (providers/companions)."""
-    return pytest.mark.xfail(reason=reason, strict=True)
-
-
 @pytest.mark.parametrize(
     "service, target",
     [
         ("dynamodb", "DynamoDB_20120810.NoSuchOperation"),
         ("sqs", "AmazonSQS.NoSuchOperation"),
-        pytest.param("dynamodb", "", marks=_companion_bug("moto dynamodb: 404 with an empty body")),
-        pytest.param("dynamodb", "NotAPrefix.ListTables", marks=_companion_bug("moto dynamodb: the prefix is ignored, 200")),
+        pytest.param("dynamodb", ""),
+        pytest.param("dynamodb", "NotAPrefix.ListTables"),
     ],
 )
 def test_unknown_target_for_a_json_service(gateway_url, service, target):
@@ -352,12 +347,11 @@ def test_unknown_target_for_a_json_service(gateway_url, service, target):
     "body",
     [
         b"Action=NoSuchAction&Version=2011-06-15",
-        pytest.param(b"Version=2011-06-15", marks=_companion_bug("moto sts: no Action -> 404, empty body")),
-        pytest.param(b"\xff\xfe%%%=&&==", marks=_companion_bug("moto sts: garbage form -> 404, empty body")),
+        pytest.param(b"Version=2011-06-15"),
+        pytest.param(b"\xff\xfe%%%=&&=="),
         pytest.param(
             b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s"
             b"&DurationSeconds=abc",
-            marks=_companion_bug("moto sts: a non-integer DurationSeconds -> 500 InternalFailure"),
         ),
     ],
     ids=["unknown-action", "no-action", "garbage", "bad-integer"],
@@ -376,11 +370,9 @@ def test_bad_query_requests(gateway_url, body):
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param(b"<CreateBucketConfiguration><LocationConstraint>",
-                     marks=_companion_bug("moto s3: truncated XML -> 500 (ExpatError)")),
-        pytest.param(b"not xml at all", marks=_companion_bug("moto s3: non-XML body -> 500 (ExpatError)")),
-        pytest.param(b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>",
-                     marks=_companion_bug("moto s3: DOCTYPE/entities -> 500 (ValueError: entities are disabled)")),
+        pytest.param(b"<CreateBucketConfiguration><LocationConstraint>"),
+        pytest.param(b"not xml at all"),
+        pytest.param(b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>"),
     ],
     ids=["truncated", "not-xml", "entities"],
 )
