@@ -122,9 +122,7 @@ class Gateway:
         try:
             operation, params = codec.parser.parse(context.request)
         except ProtocolError as error:
-            return codec.serializer.serialize_error(
-                ServiceError(error.code, error.message, error.status), None, context.request_id
-            )
+            return codec.serializer.serialize_error(codec.parse_error(error), None, context.request_id)
         context.operation = operation
         handler = provider.operation_handler(operation.name)
         try:
