@@ -1,0 +1,1 @@
+"""The Lambda provider: the whole Lambda API, as AWS behaves."""

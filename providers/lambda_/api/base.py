@@ -1,0 +1,177 @@
+"""What every API family shares: the store of the caller's account and region,
+finding functions, versions and aliases with AWS's exact errors, the state
+checks AWS makes before changing a function, and code intake."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from gateway.context import RequestContext
+from gateway.errors import ServiceError
+
+from .. import code as code_module
+from ..arns import FunctionRef, function_arn, resolve_function
+from ..models import LATEST, CodeInfo, Function, FunctionVersion
+from ..store import LambdaStore, Stores
+
+if TYPE_CHECKING:
+    from gateway.app import Gateway
+
+    from ..state import Lifecycle
+
+REVISION_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", message, status=404)
+
+
+def invalid_parameter(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValueException", message, status=400)
+
+
+def conflict(message: str) -> ServiceError:
+    return ServiceError("ResourceConflictException", message, status=409)
+
+
+def precondition_failed(message: str) -> ServiceError:
+    return ServiceError("PreconditionFailedException", message, status=412)
+
+
+class LambdaApiBase:
+    """Mixed into the provider; API family classes inherit from it."""
+
+    gateway: "Gateway"
+    stores: Stores
+    lifecycle: "Lifecycle"  # set by FunctionsApi.init_functions (state transitions and hooks)
+    s3_code: code_module.S3CodeFetcher
+
+    def store(self, context: RequestContext) -> LambdaStore:
+        return self.stores.get(context.account_id, context.region)
+
+    def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None) -> FunctionRef:
+        operation = context.operation
+        pattern = None
+        action = "GetFunction"
+        if operation is not None:
+            action = operation.name
+            member = operation.input_shape.members.get("FunctionName") if operation.input_shape else None
+            if member is not None:
+                pattern = member.metadata.get("pattern")
+        return resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern)
+
+    def function_not_found(self, ref: FunctionRef, qualifier: Optional[str] = None) -> ServiceError:
+        return not_found(
+            f"Function not found: {function_arn(ref.region, ref.account_id, ref.name, qualifier or LATEST)}"
+        )
+
+    def find_function(self, store: LambdaStore, ref: FunctionRef) -> Function:
+        """The function, or AWS's 404 naming ``<arn>:$LATEST`` (or the given qualifier).
+
+        (Formerly ``get_function(store, ref)``, a name the GetFunction operation
+        needs; ``FunctionsApi.get_function`` still forwards such calls here.)"""
+        function = store.functions.get(ref.name)
+        if function is None:
+            raise self.function_not_found(ref, ref.qualifier)
+        return function
+
+    def get_version(self, function: Function, ref: FunctionRef, qualifier: Optional[str] = None) -> FunctionVersion:
+        """The version a qualifier names: ``$LATEST``, a version number, or an alias
+        (resolved to the alias's primary version)."""
+        qualifier = qualifier if qualifier is not None else ref.qualifier
+        if qualifier in (None, LATEST):
+            return function.latest
+        version = function.versions.get(qualifier)
+        if version is not None:
+            return version
+        alias = function.aliases.get(qualifier)
+        if alias is not None:
+            return function.versions.get(alias["FunctionVersion"]) or function.latest
+        raise self.function_not_found(ref, qualifier)
+
+    # Reading configurations --------------------------------------------------------
+    @staticmethod
+    def config_view(function: Function, version: FunctionVersion, qualifier: Optional[str] = None) -> dict[str, Any]:
+        """A version's configuration as Get* operations answer it: a shallow copy
+        (nested values are never mutated in place, only replaced), with
+        ``FunctionArn`` qualified by the qualifier the caller gave (an alias name
+        shows the alias's ARN). Call under the store lock."""
+        view = {k: v for k, v in version.config.items() if not k.startswith("_")}
+        if qualifier:
+            view["FunctionArn"] = function_arn(function.region, function.account_id, function.name, qualifier)
+        return view
+
+    # Preconditions AWS checks before changing a function ------------------------------
+    @staticmethod
+    def require_updatable(function: Function) -> None:
+        """ResourceConflictException while $LATEST is being created or updated."""
+        config = function.latest.config
+        if config.get("State") == "Pending":
+            raise conflict(
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+            )
+        if config.get("LastUpdateStatus") == "InProgress":
+            raise conflict(
+                "The operation cannot be performed at this time. An update is in progress for resource: "
+                f"{function.arn}"
+            )
+
+    @staticmethod
+    def require_active(version: FunctionVersion) -> None:
+        """ResourceConflictException for a version that is not Active (invoke)."""
+        state = version.config.get("State")
+        if state != "Active":
+            raise conflict(
+                f"The operation cannot be performed at this time. The function is currently in the following state: {state}"
+            )
+
+    @staticmethod
+    def check_revision(config: dict[str, Any], revision_id: Optional[str]) -> None:
+        if revision_id is not None and revision_id != config.get("RevisionId"):
+            raise precondition_failed(REVISION_MISMATCH)
+
+    # Layers of a function (LayersApi overrides with the real validation) ----------------
+    def resolve_layers(self, context: RequestContext, layer_arns: list[str]) -> list[dict[str, Any]]:
+        return [{"Arn": arn, "CodeSize": 0} for arn in layer_arns]
+
+    # Code intake, shared by functions and layers -----------------------------------------
+    def gateway_endpoint(self, context: RequestContext) -> str:
+        """Where the gateway itself answers, for clients of companion services."""
+        host = self.gateway.config.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{context.request.server_port}"
+
+    def intake_zip(self, context: RequestContext, zip_file: bytes) -> CodeInfo:
+        """A zip uploaded in the request: checked, then stored (one reference)."""
+        if len(zip_file) > code_module.MAX_ZIPPED_BYTES:
+            raise code_module.zipped_too_large()
+        code_module.inspect_zip(zip_file)
+        return self.stores.code.put(zip_file)
+
+    def intake_s3(
+        self, context: RequestContext, bucket: str, key: str, version: Optional[str] = None
+    ) -> CodeInfo:
+        """A zip in the companion S3, read as the caller's account."""
+        data = self.s3_code.fetch(self.gateway_endpoint(context), context.account_id, context.region, bucket, key, version)
+        code_module.inspect_zip(data)
+        location = {"S3Bucket": bucket, "S3Key": key}
+        if version:
+            location["S3ObjectVersion"] = version
+        return self.stores.code.put(data, s3_location=location)
+
+    def code_location(self, context: RequestContext, code: CodeInfo, function: Function, qualifier: str) -> str:
+        """The URL on the gateway that downloads a version's code (``Code.Location``)."""
+        host = context.request.host or f"127.0.0.1:{context.request.server_port}"
+        if code.hot_reload_dir:
+            return (
+                f"http://{host}/_aws/lambda/code/dir/{function.account_id}/{function.region}/{function.name}/"
+                f"{qualifier.replace('$', '%24')}.zip"
+            )
+        sha_hex = code_module.b64_to_hex(code.sha256) if code.sha256 else ""
+        return f"http://{host}/_aws/lambda/code/{sha_hex}.zip"

@@ -1,0 +1,118 @@
+"""ARNs and function references: building them, and resolving what users pass.
+
+``FunctionName`` may be a name (``my-function``), a name with qualifier
+(``my-function:v1``), a partial ARN (``123456789012:function:my-function``) or a
+full ARN (``arn:aws:lambda:us-east-1:123456789012:function:my-function:1``).
+A region or account in it that is not the caller's gets AWS's answer: 404
+"Functions from '<region>' are not reachable in this region ('<caller region>')"
+and 403 AccessDeniedException naming the action (TestLambdaFunction::
+test_get_function_wrong_region, test_function_arns).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from gateway.errors import ServiceError
+
+_REGION = r"(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
+
+FUNCTION_ARN = re.compile(
+    rf"^(?:arn:(?P<partition>aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>{_REGION}):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_\.]+)"
+    r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
+)
+
+# What AWS prints for a FunctionName that does not match (when the model's own
+# pattern is not at hand).
+FUNCTION_NAME_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?"
+    r"(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+MAX_NAME_LENGTH = 64
+
+
+def function_arn(region: str, account_id: str, name: str, qualifier: Optional[str] = None) -> str:
+    arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def layer_arn(region: str, account_id: str, name: str, version: Optional[int] = None) -> str:
+    arn = f"arn:aws:lambda:{region}:{account_id}:layer:{name}"
+    return f"{arn}:{version}" if version is not None else arn
+
+
+@dataclass
+class FunctionRef:
+    name: str
+    qualifier: Optional[str]
+    account_id: str
+    region: str
+    # Whether the qualifier came from the FunctionName itself (``name:1``, ``arn...:1``).
+    qualified_name: bool = False
+
+    @property
+    def arn(self) -> str:
+        return function_arn(self.region, self.account_id, self.name)
+
+
+def _pattern_error(function_name: str, pattern: Optional[str]) -> ServiceError:
+    return ServiceError(
+        "ValidationException",
+        f"1 validation error detected: Value '{function_name}' at 'functionName' failed to satisfy constraint: "
+        f"Member must satisfy regular expression pattern: {pattern or FUNCTION_NAME_PATTERN}",
+        status=400,
+    )
+
+
+def access_denied(account_id: str, action: str, resource: str) -> ServiceError:
+    return ServiceError(
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{account_id}:root is not authorized to perform: lambda:{action} on resource: "
+        f"{resource} because no resource-based policy allows the lambda:{action} action",
+        status=403,
+    )
+
+
+def resolve_function(
+    function_name: str,
+    qualifier: Optional[str],
+    account_id: str,
+    region: str,
+    action: str = "GetFunction",
+    pattern: Optional[str] = None,
+) -> FunctionRef:
+    """Split a FunctionName parameter into name and qualifier, checking region,
+    account and a qualifier given twice, with AWS's errors. ``action`` names the
+    operation in an AccessDeniedException; ``pattern`` is the operation's model
+    pattern for the "does not match" message."""
+    match = FUNCTION_ARN.match(function_name)
+    if not match:
+        raise _pattern_error(function_name, pattern)
+    if match["region"] and match["region"] != region:
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"Functions from '{match['region']}' are not reachable in this region ('{region}')",
+            status=404,
+            Type="User",
+        )
+    if match["account"] and match["account"] != account_id:
+        resource = function_arn(match["region"] or region, match["account"], match["name"], match["qualifier"])
+        raise access_denied(account_id, action, resource)
+    derived = match["qualifier"]
+    if derived and qualifier and derived != qualifier:
+        raise ServiceError(
+            "InvalidParameterValueException",
+            "The derived qualifier from the function name does not match the specified qualifier.",
+            status=400,
+            Type="User",
+        )
+    return FunctionRef(
+        name=match["name"],
+        qualifier=derived or qualifier,
+        account_id=account_id,
+        region=region,
+        qualified_name=bool(derived),
+    )
