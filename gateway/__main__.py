@@ -17,18 +17,22 @@ log = logging.getLogger("gateway")
 
 
 def _environment_help() -> str:
-    width = max(len(name) for name in ENVIRONMENT)
+    from .plugins import config_plugins
+
+    documented = dict(ENVIRONMENT)
+    for module in config_plugins():
+        documented.update(getattr(module, "ENVIRONMENT", {}))
+    width = max(len(name) for name in documented)
     lines = ["environment variables:"]
-    for name, (default, text) in ENVIRONMENT.items():
-        lines.append(f"  {name:<{width}}  {text} (default: {default})")
+    for name, (default, text) in documented.items():
+        lines.append(f"  {name:<{width}}  {text} (default: {default or '-'})")
     lines.append("")
     lines.append("discontinued LocalStack options (a warning names the replacement): " + ", ".join(DISCONTINUED))
-    lines.append("plugins may read more variables; see README.md")
     return "\n".join(lines)
 
 
 def build_arg_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(  # epilog: the core's and every plugin's variables
         prog="python -m gateway",
         description="A local AWS gateway: the AWS wire protocols on one port, Lambda functions that really run.",
         epilog=_environment_help(),

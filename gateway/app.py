@@ -26,7 +26,7 @@ from .errors import NotImplementedOperation, ServiceError
 from .http import HttpRequest, HttpResponse
 from .internal import InternalRoutes
 from .logs import RequestLogger
-from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins
+from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins, check_plugin_config
 from .protocol.errors import ProtocolError
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ Stage = Callable[[RequestContext], Optional[HttpResponse]]
 class Gateway:
     def __init__(self, config: Optional[Config] = None) -> None:
         self.config = config or Config.from_env()
+        check_plugin_config(self.config)
         self.started_at = time.time()
         self._models: Optional["ServiceModels"] = None
         self.providers = ProviderRegistry(self, self.config)

@@ -32,13 +32,6 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PROVIDER_OVERRIDE_<SERVICE>": ("default", "Provider to use for a service, e.g. `PROVIDER_OVERRIDE_LAMBDA=mine`."),
     "GATEWAY_MAX_BODY_BYTES": ("104857600", "Largest request body accepted (413 beyond)."),
     "GATEWAY_THREADS": ("64", "Most connections served at once."),
-    "LAMBDA_RUNTIME_EXECUTOR": ("process", "Executor plugin that runs functions (`process`, `sandbox`, `docker`, ...)."),
-    "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
-    "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
-    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
-    "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of function output shown in the gateway's own log."),
-    "HOSTNAME_FROM_LAMBDA": ("", "Host that functions use to reach the gateway (AWS_ENDPOINT_URL)."),
-    "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks a local directory as function code."),
 }
 
 # Discontinued LocalStack options -> what replaces them.

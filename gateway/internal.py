@@ -39,11 +39,13 @@ class InternalRoutes:
         method = context.request.method
         if path in HEALTH_PATHS:
             context.extras["route"] = "health"
+            context.extras["internal"] = True
             if method not in ("GET", "HEAD"):
                 return json_response({"error": "use GET or HEAD"}, 405)
             return json_response(self.health())
         if path in RESET_PATHS:
             context.extras["route"] = "reset"
+            context.extras["internal"] = True
             if method != "POST":
                 return json_response({"error": "use POST"}, 405)
             self.gateway.reset()

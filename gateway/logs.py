@@ -54,8 +54,10 @@ class RequestLogger:
             return
         route = context.extras.get("route")
         if route is not None:
-            if self.debug:
-                self._logger.debug("%s %s (%s) => %s", context.request.method, context.request.path, route, response.status)
+            # The gateway's own endpoints only with DEBUG; plugin routes (function URLs, ...) always.
+            level = logging.DEBUG if context.extras.get("internal") else logging.INFO
+            self._logger.log(level, "%s %s %s => %s", route, context.request.method, context.request.path,
+                             response.status)
             return
         operation = context.operation_name
         if operation == "-":

@@ -24,6 +24,7 @@ log = logging.getLogger("gateway.plugins")
 
 PROVIDER_GROUP = "gateway.providers"
 ROUTE_GROUP = "gateway.routes"
+CONFIG_GROUP = "gateway.config"
 PREFERRED = ("default", "moto")
 
 
@@ -168,3 +169,21 @@ class RoutePlugins:
             if handler is not None:
                 return handler
         return None
+
+
+def config_plugins(group: str = CONFIG_GROUP) -> list[Any]:
+    """Plugins' configuration modules: each has ``ENVIRONMENT`` (name -> (default,
+    description)) and ``check(config)``, which raises ConfigError. Loaded at
+    start-up, so they must be light."""
+    modules = []
+    for ep in discover(group):
+        try:
+            modules.append(ep.load())
+        except Exception as error:  # noqa: BLE001
+            log.error("configuration plugin %s failed to load: %r", ep.name, error)
+    return modules
+
+
+def check_plugin_config(config: Config) -> None:
+    for module in config_plugins():
+        module.check(config)

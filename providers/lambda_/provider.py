@@ -87,6 +87,9 @@ class LambdaProvider(
     def _invoke_async_event(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
         store = self.stores.get(target.account_id, target.region)
         reserved_total = sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
+        function = store.functions.get(target.function_name)
+        if function is not None:  # a retry sees today's reservation (throttled events run once it is raised)
+            target.reserved_concurrency = function.reserved_concurrency
         return self.invocations.invoke(target, invocation, reserved_total)
 
     def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:

@@ -1,0 +1,56 @@
+"""The Lambda plugin's environment variables: documented for ``--help`` and the
+README, and checked at gateway start-up (entry point group ``gateway.config``),
+so a wrong value is a startup error naming the variable and the allowed values.
+
+Kept light: it imports nothing of the provider."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from gateway.config import Config, ConfigError
+
+EXECUTOR_GROUP = "gateway.lambda.executors"
+
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "LAMBDA_RUNTIME_EXECUTOR": ("process", "Executor plugin that runs functions (group gateway.lambda.executors)."),
+    "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
+    "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
+    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
+    "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (DEBUG=1)."),
+    "LAMBDA_ASYNC_RETRY_BASE_MS": ("1000", "Delay before the first retry of a failed asynchronous invocation (doubles per attempt)."),
+    "LAMBDA_STATE_TRANSITION_DELAY_MS": ("", "How long functions stay Pending/InProgress before Active/Successful."),
+    "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS": ("1000", "The account's concurrency limit."),
+    "LAMBDA_LIMITS_MINIMUM_UNRESERVED_CONCURRENCY": ("100", "Concurrency that reservations must leave unreserved."),
+    "LAMBDA_LIMITS_TOTAL_CODE_SIZE": ("80530636800", "Storage for code and layers per account (bytes)."),
+    "LAMBDA_LIMITS_CODE_SIZE_ZIPPED": ("52428800", "Largest zipped deployment package (bytes)."),
+    "LAMBDA_LIMITS_CODE_SIZE_UNZIPPED": ("262144000", "Largest unzipped function + layers (bytes)."),
+    "HOSTNAME_FROM_LAMBDA": ("127.0.0.1", "Host functions use to reach the gateway (their AWS_ENDPOINT_URL)."),
+    "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks S3Key as a local directory of code."),
+    "ENFORCE_IAM": ("0", "`1` enforces function URL authorization (resource policies, SigV4) as AWS does."),
+}
+
+_INTEGERS = {
+    "LAMBDA_KEEPALIVE_MS": 0,
+    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": 1,
+    "LAMBDA_TRUNCATE_STDOUT": 1,
+    "LAMBDA_ASYNC_RETRY_BASE_MS": 0,
+    "LAMBDA_STATE_TRANSITION_DELAY_MS": 0,
+    "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS": 1,
+    "LAMBDA_LIMITS_MINIMUM_UNRESERVED_CONCURRENCY": 0,
+    "LAMBDA_LIMITS_TOTAL_CODE_SIZE": 1,
+    "LAMBDA_LIMITS_CODE_SIZE_ZIPPED": 1,
+    "LAMBDA_LIMITS_CODE_SIZE_UNZIPPED": 1,
+}
+_FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM")
+
+
+def check(config: Config) -> None:
+    for name, minimum in _INTEGERS.items():
+        config.integer(name, 0, minimum)
+    for name in _FLAGS:
+        config.flag(name)
+    executors = sorted(ep.name for ep in entry_points(group=EXECUTOR_GROUP))
+    config.choice("LAMBDA_RUNTIME_EXECUTOR", "process", executors)
+    if not config.string("BUCKET_MARKER_LOCAL", "hot-reload"):
+        raise ConfigError("BUCKET_MARKER_LOCAL must not be empty")
