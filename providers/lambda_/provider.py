@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
+from gateway.context import RequestContext
+from gateway.errors import ServiceError
 from gateway.provider import Provider
 
 from .api.aliases import AliasesApi
@@ -29,6 +33,8 @@ from .store import LambdaStore, Stores
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
+
+log = logging.getLogger("lambda.provider")
 
 
 class LambdaProvider(
@@ -80,6 +86,22 @@ class LambdaProvider(
     def _version_deleted(self, event: VersionEvent) -> None:
         self.invocations.retire_function(event.store.account_id, event.store.region, event.function.name, event.qualifier)
 
+    def provisioned_concurrency_changed(self, context: RequestContext, function_name: str, qualifier: str,
+                                        count: int) -> None:
+        """Pre-start (or release) environments for a version's or alias's
+        provisioned concurrency, in the background."""
+        store = self.store(context)
+        with store.lock:
+            function = store.functions.get(function_name)
+            alias = function.aliases.get(qualifier) if function else None
+        version = alias["FunctionVersion"] if alias else qualifier
+        try:
+            target, _ = self.invoke_target(context, function_name, version)
+        except ServiceError as error:
+            log.info("provisioned concurrency for %s:%s not pre-started: %s", function_name, qualifier, error.message)
+            return
+        threading.Thread(target=self.invocations.prestart, args=(target, count), name="provisioned", daemon=True).start()
+
     def _function_deleted(self, store: LambdaStore, function: Function) -> None:
         self.invocations.retire_function(store.account_id, store.region, function.name)
 
@@ -113,4 +135,7 @@ class LambdaProvider(
 
     def health(self) -> dict[str, Any]:
         stores = self.stores.all()
-        return {"functions": sum(len(s.functions) for s in stores)}
+        return {
+            "functions": sum(len(s.functions) for s in stores),
+            "environments": self.invocations.environment_count(),
+        }

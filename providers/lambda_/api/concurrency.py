@@ -155,6 +155,7 @@ class ConcurrencyApi(LambdaApiBase):
             }
             function.provisioned_concurrency[qualifier] = record
             store.save_function(function)
+        self.provisioned_concurrency_changed(context, function.name, qualifier, requested)
         return provisioned_view(record)
 
     @staticmethod
@@ -187,8 +188,11 @@ class ConcurrencyApi(LambdaApiBase):
             context, request, "The function resource provided must be an alias or a published version."
         )
         with store.lock:
-            if function.provisioned_concurrency.pop(qualifier, None) is not None:
+            removed = function.provisioned_concurrency.pop(qualifier, None) is not None
+            if removed:
                 store.save_function(function)
+        if removed:
+            self.provisioned_concurrency_changed(context, function.name, qualifier, 0)
         return {}
 
     def list_provisioned_concurrency_configs(self, context: RequestContext, request: dict) -> dict:

@@ -21,7 +21,9 @@ from .models import Invocation, InvocationResult
 
 log = logging.getLogger("lambda.environment")
 
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+# AWS checks responses against 6291556 bytes (6 MiB + 100) and names that number
+# in Function.ResponseSizeTooLarge.
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 
 class EnvState(Enum):
@@ -60,6 +62,7 @@ class ExecutionEnvironment:
         self.init_error: Optional[bytes] = None
         self.exit_status: Optional[int] = None
         self.invocations = 0
+        self.provisioned = False  # pre-started for provisioned concurrency: never expires idle
         self._cond = threading.Condition()
         self._queued: Optional[_Pending] = None
         self._current: Optional[_Pending] = None
@@ -72,7 +75,7 @@ class ExecutionEnvironment:
         pending = _Pending(invocation)
         with self._cond:
             if self.state is EnvState.STOPPED:
-                return self._dead_result(invocation)
+                return self._finish_unpicked(pending)  # the init error, if that is why it stopped
             self.state = EnvState.BUSY
             self._queued = pending
             self._cond.notify_all()

@@ -49,10 +49,16 @@ class VersionPool:
         env.stop()
 
     def prestart(self, count: int) -> None:
-        """Provisioned concurrency: start environments ahead of invocations."""
+        """Provisioned concurrency: keep ``count`` environments started ahead of
+        invocations, exempt from keep-alive expiry."""
+        with self._lock:
+            pinned = [env for env in self._all if env.provisioned and env.state is not EnvState.STOPPED]
+        for env in pinned[count:]:
+            env.provisioned = False  # released to ordinary keep-alive
         started = []
-        for _ in range(max(0, count - len(self._all))):
+        for _ in range(max(0, count - len(pinned))):
             env = self._start_environment()
+            env.provisioned = True
             started.append(env)
         with self._lock:
             for env in started:
@@ -62,7 +68,9 @@ class VersionPool:
     def reap(self, keepalive_seconds: float) -> None:
         now = time.monotonic()
         with self._lock:
-            expired = [env for env in self._idle if now - env.last_used >= keepalive_seconds]
+            expired = [
+                env for env in self._idle if not env.provisioned and now - env.last_used >= keepalive_seconds
+            ]
             self._idle = [env for env in self._idle if env not in expired]
             for env in expired:
                 self._all.discard(env)
