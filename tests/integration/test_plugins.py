@@ -79,3 +79,23 @@ def test_operation_the_provider_lacks_answers_501_naming_it(plugin_path):
         # and it keeps serving
         assert client.get_caller_identity()["Account"] == "999999999999"
         assert "AWS sts.AssumeRole => 501" in gateway.logs()
+
+
+def test_a_third_party_executor_runs_functions(plugin_path):
+    import io
+    import json
+    import zipfile
+
+    env = {"PYTHONPATH": os.pathsep.join([plugin_path, str(ROOT)]), "LAMBDA_RUNTIME_EXECUTOR": "inline"}
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 'process'\n")
+    with GatewayProcess(env) as gateway:
+        client = boto3.client("lambda", endpoint_url=gateway.url, region_name="us-east-1")
+        client.create_function(FunctionName="inline", Runtime="python3.12", Handler="index.handler",
+                               Role="arn:aws:iam::000000000000:role/lambda-role", Code={"ZipFile": code.getvalue()})
+        client.get_waiter("function_active_v2").wait(FunctionName="inline", WaiterConfig={"Delay": 0.1})
+        response = client.invoke(FunctionName="inline", Payload=b'{"n": 1}')
+        assert json.loads(response["Payload"].read()) == {
+            "executor": "inline", "handler": "index.handler", "event": {"n": 1}
+        }
