@@ -37,7 +37,12 @@ ENDPOINT = "http://127.0.0.1:4566"
 
 
 class StandInGateway:
-    """All a moto provider reads from its gateway: nothing."""
+    """All a moto provider reads from its gateway: the service models."""
+
+    def __init__(self) -> None:
+        from gateway.protocol.models import ServiceModels
+
+        self.models = ServiceModels()
 
 
 class _Raw:
