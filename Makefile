@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench lint coverage clean
+.PHONY: install run test test-tools bench lint coverage clean
 
 $(VPY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -26,7 +26,19 @@ install: $(STAMP)
 run: install
 	$(VPY) -m gateway
 
-test: install
+# Tools the tests drive besides Python: curl (provided.* bootstraps, function
+# URLs), zip (the user guide's commands), node (Node.js functions).
+TEST_TOOLS := curl zip node
+
+test-tools:
+	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/'); \
+	  apt-get update -qq && apt-get install -y -qq $$pkgs >/dev/null; \
+	fi
+
+test: install test-tools
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 bench: install
