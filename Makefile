@@ -19,6 +19,7 @@ $(STAMP): $(VPY) setup.cfg setup.py pyproject.toml
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	$(VPY) -m providers.lambda_.executors.pythons
+	$(VPY) -m providers.lambda_.executors.nodes
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -27,8 +28,8 @@ run: install
 	$(VPY) -m gateway
 
 # Tools the tests drive besides Python: curl (provided.* bootstraps, function
-# URLs), zip (the user guide's commands), node (Node.js functions).
-TEST_TOOLS := curl zip node
+# URLs), zip and jq (the user guide's commands), node (Node.js functions).
+TEST_TOOLS := curl zip node jq
 
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \

@@ -21,8 +21,10 @@ MAX_ASYNC_PAYLOAD = 1024 * 1024
 
 
 def request_too_large(limit: int) -> ServiceError:
+    # AWS answers with this code (x-amzn-ErrorType), not the model's RequestTooLargeException:
+    # observed on AWS and asserted by AWS's own Lambda test tool (aws/aws-lambda-dotnet).
     return ServiceError(
-        "RequestTooLargeException",
+        "RequestEntityTooLargeException",
         f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
         status=413,
     )
@@ -55,9 +57,11 @@ class InvokeApi(LambdaApiBase):
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
         if invocation_type == "Event":
-            self.async_queue.enqueue(target, payload)
+            # AWS: the response's x-amzn-RequestId is the invocation's request id.
+            self.async_queue.enqueue(target, payload, request_id=context.request_id)
             return {"StatusCode": 202}
-        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"))
+        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"),
+                                request_id=context.request_id)
         result = self.invocations.invoke(target, invocation, self.reserved_total(context))
         if result.chunks is not None:  # a streaming handler invoked without streaming
             result.payload = b"".join(result.chunks)
@@ -77,7 +81,8 @@ class InvokeApi(LambdaApiBase):
             payload = b"{}"
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
-        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"), streaming=True)
+        invocation = Invocation(payload=payload, client_context=request.get("ClientContext"), streaming=True,
+                                request_id=context.request_id)
         result = self.invocations.invoke(target, invocation, self.reserved_total(context))
         with_tail = request.get("LogType") == "Tail"
         return {
@@ -112,7 +117,7 @@ class InvokeApi(LambdaApiBase):
         if len(body) > MAX_ASYNC_PAYLOAD:
             raise request_too_large(MAX_ASYNC_PAYLOAD)
         target, _ = self.invoke_target(context, request["FunctionName"], None)
-        self.async_queue.enqueue(target, body or b"{}")
+        self.async_queue.enqueue(target, body or b"{}", request_id=context.request_id)
         return {"Status": 202}
 
     # Shared with other invokers (event sources, function URLs, destinations) ------------------

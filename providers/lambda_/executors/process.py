@@ -2,8 +2,9 @@
 
 - ``python3.x``: AWS's runtime interface client (``awslambdaric``) under the
   gateway's interpreter (a resolved path: no pyenv shim on the hot path).
-- ``nodejs*``: our bootstrap (``node_bootstrap/index.mjs``), same handler semantics
-  as AWS's: async, callback, context methods, ES modules and CommonJS.
+- ``nodejsNN.x``: our bootstrap (``node_bootstrap/index.mjs``), same handler semantics
+  as AWS's: async, callback, context methods, ES modules and CommonJS; under the
+  node of major NN when one is found (``nodes.py``), else the machine's node.
 - ``provided.al2``/``provided.al2023``: the function's own ``bootstrap``.
 
 Each environment gets its own directory: ``task/`` (a copy of the code),
@@ -28,13 +29,14 @@ from typing import Optional
 
 from gateway.config import Config
 
-from . import pythons
+from . import nodes, pythons
 from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 
 log = logging.getLogger("lambda.executor.process")
 
 NODE_BOOTSTRAP = Path(__file__).resolve().parent / "node_bootstrap" / "index.mjs"
-# Variables of the gateway's own environment a function may see.
+# Variables of the gateway's own environment a function may see (never
+# NODE_EXTRA_CA_CERTS: loading it costs a Node.js start ~50 ms).
 PASSED_THROUGH = ("LANG", "LC_ALL", "HOME", "SSL_CERT_FILE", "SSL_CERT_DIR")
 STOP_GRACE_SECONDS = 1.0
 
@@ -144,12 +146,13 @@ class ProcessExecutor(Executor):
         node = shutil.which("node")
         self.node = os.path.realpath(node) if node else None
         self._pythons: dict[str, tuple[str, list[str]]] = {}
+        self._nodes: dict[str, Optional[str]] = {}
 
     def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
         if package_type == "Image":
             return "container images need LAMBDA_RUNTIME_EXECUTOR=docker"
         family = runtime_family(runtime)
-        if family == "nodejs" and not self.node:
+        if family == "nodejs" and not self._node_for(runtime):
             return "Node.js is not installed"
         if family not in ("python", "nodejs", "provided"):
             return f"runtime {runtime} is not supported by the process executor"
@@ -222,7 +225,10 @@ class ProcessExecutor(Executor):
             node_paths = [opt / "nodejs" / "node_modules", opt / "nodejs" / f"node{spec.runtime[6:8]}" / "node_modules",
                           task / "node_modules"]
             env["NODE_PATH"] = os.pathsep.join(str(p) for p in node_paths)
-            return [self.node, str(NODE_BOOTSTRAP)]
+            node = self._node_for(spec.runtime)
+            # Child processes the function starts find the same node, as /var/lang/bin on AWS.
+            env["PATH"] = os.pathsep.join([os.path.dirname(node), env["PATH"]])
+            return [node, str(NODE_BOOTSTRAP)]
         bootstrap = task / "bootstrap"
         if not bootstrap.exists():
             bootstrap = opt / "bootstrap"
@@ -247,6 +253,19 @@ class ProcessExecutor(Executor):
                 cached = (self.python, [])
             self._pythons[runtime] = cached
         return cached
+
+    def _node_for(self, runtime: str) -> Optional[str]:
+        """The node binary for ``nodejsNN.x`` (resolved once per runtime), or None."""
+        if runtime in self._nodes:
+            return self._nodes[runtime]
+        major = nodes.runtime_major(runtime)
+        node = nodes.find_node(major)
+        if node is None and self.node:
+            log.info("runtime %s runs under the machine's Node.js v%s (no node %s found; `make install` installs it)",
+                     runtime, nodes.node_version(self.node), major)
+            node = self.node
+        self._nodes[runtime] = node
+        return node
 
     def shutdown(self) -> None:
         shutil.rmtree(self.base_dir, ignore_errors=True)

@@ -39,6 +39,8 @@ class AsyncEvent:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received: float = field(default_factory=time.time)
     attempts: int = 0  # invocations that ran (function errors count)
+    throttles: int = 0  # times it could not run (throttled, not runnable): the backoff grows
+    last_result: Optional[InvocationResult] = None  # AWS's EventAgeExceeded record carries the last response
 
 
 def iso_now() -> str:
@@ -70,8 +72,10 @@ class AsyncQueue:
         for thread in self._threads:
             thread.start()
 
-    def enqueue(self, target: Any, payload: bytes, delay: float = 0.0, event: Optional[AsyncEvent] = None) -> AsyncEvent:
-        event = event or AsyncEvent(target, payload)
+    def enqueue(self, target: Any, payload: bytes, delay: float = 0.0, event: Optional[AsyncEvent] = None,
+                request_id: Optional[str] = None) -> AsyncEvent:
+        if event is None:
+            event = AsyncEvent(target, payload, request_id=request_id) if request_id else AsyncEvent(target, payload)
         with self._cond:
             heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), event))
             self._cond.notify()
@@ -104,17 +108,19 @@ class AsyncQueue:
         max_age = config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
         max_retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         if time.time() - event.received > max_age:
-            self._fail(event, config, "EventAgeExceeded", None)
+            self._fail(event, config, "EventAgeExceeded", event.last_result)
             return
         invocation = Invocation(payload=event.payload, request_id=event.request_id)
         try:
             result = self._invoke(event.target, invocation)
         except ServiceError as error:  # throttled or not runnable right now: retry, not an attempt
             log.debug("async event %s not invoked (%s); retrying", event.request_id, error.code)
-            delay = min(60.0, self._retry_base * (2 ** min(event.attempts, 5)))
+            delay = min(60.0, self._retry_base * (2 ** min(event.throttles, 6)))
+            event.throttles += 1
             self.enqueue(event.target, event.payload, delay, event)
             return
         event.attempts += 1
+        event.last_result = result
         if result.function_error is None:
             destination = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
             if destination:

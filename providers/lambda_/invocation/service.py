@@ -223,7 +223,7 @@ class InvocationService:
             env.stop()
             message = str(error)
             env_log.system(message)
-            env.init_error = error_payload("Runtime.Unknown", message)
+            env.init_error = error_payload(error.error_type, message)
             env.running = _NotRunning()  # type: ignore[attr-defined]
             return env
         env.running = running  # type: ignore[attr-defined]
