@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.context import RequestContext
 from gateway.errors import ServiceError
+from gateway.http import HttpRequest
 from gateway.provider import Provider
 
 from .api.aliases import AliasesApi
@@ -23,7 +24,7 @@ from .api.settings import SettingsApi
 from .api.tags import TagsApi
 from .api.urls import UrlsApi
 from .api.versions import VersionsApi
-from .invocation.async_queue import AsyncQueue
+from .invocation.async_queue import AsyncQueue, EventDiscarded
 from .invocation.destinations import Destinations
 from .invocation.service import InvocationService, InvokeTarget
 from .invocation.models import Invocation, InvocationResult
@@ -107,12 +108,26 @@ class LambdaProvider(
 
     # Data plane glue -------------------------------------------------------------------------
     def _invoke_async_event(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
-        store = self.stores.get(target.account_id, target.region)
-        reserved_total = sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
-        function = store.functions.get(target.function_name)
-        if function is not None:  # a retry sees today's reservation (throttled events run once it is raised)
-            target.reserved_concurrency = function.reserved_concurrency
-        return self.invocations.invoke(target, invocation, reserved_total)
+        """Run a queued event against the function as it is now (code updated since
+        it was queued, today's reserved concurrency); a deleted function's events
+        are discarded."""
+        parts = target.invoked_arn.split(":")
+        qualifier = parts[7] if len(parts) > 7 else None
+        context = RequestContext(
+            request=HttpRequest("POST", "/", server_port=target.gateway_port),
+            gateway=self.gateway,
+            request_id=invocation.request_id,
+            region=target.region,
+            account_id=target.account_id,
+        )
+        try:
+            fresh, _ = self.invoke_target(context, target.function_name, qualifier)
+        except ServiceError as error:
+            if error.code == "ResourceNotFoundException":
+                raise EventDiscarded(error.message) from None
+            raise
+        target.__dict__.update(fresh.__dict__)
+        return self.invocations.invoke(target, invocation, self.reserved_total(context))
 
     def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:
         store = self.stores.get(target.account_id, target.region)

@@ -32,6 +32,10 @@ DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600
 
 
+class EventDiscarded(Exception):
+    """The event can never run (its function is gone): dropped, as AWS drops it."""
+
+
 @dataclass
 class AsyncEvent:
     target: Any  # InvokeTarget
@@ -113,6 +117,9 @@ class AsyncQueue:
         invocation = Invocation(payload=event.payload, request_id=event.request_id)
         try:
             result = self._invoke(event.target, invocation)
+        except EventDiscarded as reason:
+            log.info("async event %s discarded: %s", event.request_id, reason)
+            return
         except ServiceError as error:  # throttled or not runnable right now: retry, not an attempt
             log.debug("async event %s not invoked (%s); retrying", event.request_id, error.code)
             delay = min(60.0, self._retry_base * (2 ** min(event.throttles, 6)))
