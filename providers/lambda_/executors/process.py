@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -55,9 +56,8 @@ class ProcessEnvironment(RunningEnvironment):
         self.process = process
         self.workdir = workdir
         self.spec = spec
-        self._reading = threading.Event()  # set while a chunk is being processed
+        self._reading = threading.Event()  # set from "data is readable" until its lines are emitted
         self._stopped = threading.Event()
-        self._exit_reported = threading.Lock()
         self._reader = threading.Thread(target=self._read_output, name=f"out-{spec.env_id[:8]}", daemon=True)
         self._reader.start()
 
@@ -66,12 +66,16 @@ class ProcessEnvironment(RunningEnvironment):
         buffer = b""
         while True:
             try:
+                select.select([fd], [], [])
+                # Set before reading, so drain_output never sees an empty pipe
+                # while read bytes wait to be emitted.
+                self._reading.set()
                 chunk = os.read(fd, 65536)
             except OSError:
                 chunk = b""
             if not chunk:
+                self._reading.clear()
                 break
-            self._reading.set()
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
@@ -131,8 +135,7 @@ class ProcessEnvironment(RunningEnvironment):
         self._cleanup()
 
     def _cleanup(self) -> None:
-        if self._stopped.is_set() or self.process.poll() is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class ProcessExecutor(Executor):
