@@ -1,11 +1,12 @@
 """Finding a Node.js for each ``nodejsNN.x`` runtime.
 
 A runtime runs under the node of its major version: the machine's ``node`` when
-its major matches, else one under ``~/.nvm``, else one ``make install`` put in
+its major matches, else the one ``make install`` put in
 ``<venv>/lambda-runtimes/node<major>/`` from the npm registry package
-``node-linux-<arch>@<major>`` (a plain Node.js build, ~100-190 MB each;
-``python -m providers.lambda_.executors.nodes``). Otherwise the machine's node
-runs it (the process executor logs that once per runtime).
+``node-linux-<arch>@<major>`` (a plain Node.js build, ~90-190 MB each, ~2-6 s to
+download here; ``python -m providers.lambda_.executors.nodes``), else one under
+``~/.nvm``. Otherwise the machine's node runs it (the process executor logs that
+once per runtime).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _install(major: str, package: str, npm: str) -> str:
 def _npm_error(output: str) -> str:
     """The telling line of npm's error output (not the "complete log" pointer)."""
     lines = [line.removeprefix("npm error").strip() for line in output.strip().splitlines()]
-    lines = [line for line in lines if line and not line.startswith(("code ", "A complete log"))]
+    lines = [line for line in lines if line and not line.startswith(("code ", "errno ", "syscall ", "A complete log"))]
     return lines[0] if lines else "npm install failed"
 
 

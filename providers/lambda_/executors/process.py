@@ -229,8 +229,9 @@ class ProcessExecutor(Executor):
                           task / "node_modules"]
             env["NODE_PATH"] = os.pathsep.join(str(p) for p in node_paths)
             node = self._node_for(spec.runtime)
-            # Child processes the function starts find the same node, as /var/lang/bin on AWS.
-            env["PATH"] = os.pathsep.join([os.path.dirname(node), env["PATH"]])
+            # A `node` the function starts is the same one (/var/lang/bin on AWS); layers' bin/ stays first.
+            first, _, rest = env["PATH"].partition(os.pathsep)
+            env["PATH"] = os.pathsep.join([first, os.path.dirname(node), rest])
             return [node, str(NODE_BOOTSTRAP)]
         bootstrap = task / "bootstrap"
         if not bootstrap.exists():

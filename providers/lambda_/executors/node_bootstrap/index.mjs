@@ -2,10 +2,12 @@
 // semantics (async handlers, callbacks, context methods, ES modules and
 // CommonJS, streamifyResponse). Started by the process executor with
 // AWS_LAMBDA_RUNTIME_API, _HANDLER and LAMBDA_TASK_ROOT set.
-import http from "node:http";
 import path from "node:path";
 import fs from "node:fs";
 import { createRequire } from "node:module";
+// Not `import http from "node:http"`: on Node 22+ an ES import of node:http reads its
+// lazy WebSocket getters, loading undici (~20 ms per cold start).
+const http = createRequire(import.meta.url)("node:http");
 import { pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import util from "node:util";
