@@ -35,6 +35,8 @@ class BadRequest(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+        # (method, path, headers) when the request line and headers were read.
+        self.request_head: Optional[tuple[str, str, Headers]] = None
 
 
 def _reason(status: int) -> str:
@@ -50,11 +52,14 @@ class HttpServer:
         max_body_bytes: int = 100 * 1024 * 1024,
         max_connections: int = 64,
         stream_request: Optional[Callable[[str, str, Headers], bool]] = None,
+        on_refused: Optional[Callable[[str, str, Headers, int], None]] = None,
     ) -> None:
         self.handler = handler
         # Requests this predicate accepts get their chunked body as an iterator
         # (``request.stream``) instead of being read whole first.
         self.stream_request = stream_request
+        # Told of requests refused before the handler saw them (e.g. 413).
+        self.on_refused = on_refused
         self.max_body_bytes = max_body_bytes
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_STREAM)
@@ -113,6 +118,8 @@ class HttpServer:
                 try:
                     request, keep_alive = self._read_request(reader, conn, addr)
                 except BadRequest as error:
+                    if self.on_refused is not None and error.request_head is not None:
+                        self.on_refused(*error.request_head, error.status)
                     self._send_simple(conn, error.status, error.message)
                     return
                 if request is None:
@@ -186,7 +193,11 @@ class HttpServer:
             body = b""
             stream = self._iter_chunked(reader, trailers)
         else:
-            body = self._read_body(reader, conn, headers)
+            try:
+                body = self._read_body(reader, conn, headers)
+            except BadRequest as error:
+                error.request_head = (method.upper(), path, headers)
+                raise
         request = HttpRequest(
             method=method.upper(),
             path=path,

@@ -155,7 +155,8 @@ class RestSerializer(ResponseSerializer):
             content_type = plan.raw_content_type
         elif kind == "eventstream":
             body = plan.stream.stream(result.get(plan.payload_member) or ())
-            headers["Content-Type"] = eventstream.CONTENT_TYPE
+            if "Content-Type" not in headers:  # a member bound to it wins (Lambda's ResponseStreamContentType)
+                headers["Content-Type"] = eventstream.CONTENT_TYPE
         else:
             value = result.get(plan.payload_member)
             body = plan.body(value) if value is not None else b""

@@ -40,6 +40,24 @@ NODE_BOOTSTRAP = Path(__file__).resolve().parent / "node_bootstrap" / "index.mjs
 # NODE_EXTRA_CA_CERTS: loading it costs a Node.js start ~50 ms).
 PASSED_THROUGH = ("LANG", "LC_ALL", "HOME", "SSL_CERT_FILE", "SSL_CERT_DIR")
 STOP_GRACE_SECONDS = 1.0
+# Set in every environment's processes, so that all of them can be found at stop.
+ENV_MARKER = "_LAMBDA_ENVIRONMENT_ID"
+
+
+def _pids_with_environ(marker: bytes) -> list[int]:
+    """Processes whose environment holds ``marker`` (``NAME=value``)."""
+    found = []
+    own = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == own:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if marker in handle.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
 
 
 def runtime_family(runtime: Optional[str]) -> str:
@@ -60,6 +78,8 @@ class ProcessEnvironment(RunningEnvironment):
         self._stopped = threading.Event()
         self._reader = threading.Thread(target=self._read_output, name=f"out-{spec.env_id[:8]}", daemon=True)
         self._reader.start()
+        self._waiter = threading.Thread(target=self._wait_exit, name=f"exit-{spec.env_id[:8]}", daemon=True)
+        self._waiter.start()
 
     def _read_output(self) -> None:
         fd = self.process.stdout.fileno()
@@ -83,8 +103,14 @@ class ProcessEnvironment(RunningEnvironment):
             self._reading.clear()
         if buffer:
             self._emit(buffer)
+
+    def _wait_exit(self) -> None:
+        """Exit is watched apart from output: a child that inherited stdout may
+        keep the pipe open long after the runtime itself is gone."""
         status = self.process.wait()
-        self.spec.on_exit(status if status >= 0 else 128 - status)
+        self.drain_output(0.05)
+        self.spec.on_exit(status)  # negative: killed by that signal
+        self._kill_descendants()
         self._cleanup()
 
     def _emit(self, line: bytes) -> None:
@@ -120,19 +146,32 @@ class ProcessEnvironment(RunningEnvironment):
         if self._stopped.is_set():
             return
         self._stopped.set()
-        if self.process.poll() is None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the whole group, even if its leader is gone
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill_descendants()
+        self._cleanup()
+
+    def _kill_descendants(self) -> None:
+        """Everything this environment started, even what left its process group
+        (setsid, daemonized): found by the marker variable each inherits."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        marker = f"{ENV_MARKER}={self.spec.env_id}".encode()
+        for pid in _pids_with_environ(marker):
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(STOP_GRACE_SECONDS)
+                os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait()
-        self._cleanup()
+        if self.process.poll() is None:
+            self.process.wait()
 
     def _cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -182,6 +221,7 @@ class ProcessExecutor(Executor):
 
         env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
         env.update(spec.environment)
+        env[ENV_MARKER] = spec.env_id
         env.update(
             {
                 "AWS_LAMBDA_RUNTIME_API": spec.runtime_api,

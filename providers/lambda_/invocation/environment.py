@@ -46,14 +46,31 @@ class _Pending:
     picked_up_at: float = 0.0
 
 
+# How AWS (Go's os.ProcessState) names the signals a runtime dies of.
+_SIGNAL_NAMES = {1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 6: "aborted", 7: "bus error",
+                 8: "floating point exception", 9: "killed", 11: "segmentation fault", 13: "broken pipe",
+                 15: "terminated"}
+
+
+def describe_exit(status: int) -> str:
+    """``exit status 1``, or ``signal: killed`` for a runtime killed by SIGKILL
+    (``status`` as Popen reports it: negative for signals)."""
+    if status < 0:
+        return f"signal: {_SIGNAL_NAMES.get(-status, f'signal {-status}')}"
+    return f"exit status {status}"
+
+
 def error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}, separators=(",", ":")).encode()
 
 
 class ExecutionEnvironment:
-    def __init__(self, env_id: str, timeout_seconds: int, executed_version: str = "$LATEST") -> None:
+    def __init__(self, env_id: str, timeout_seconds: int, executed_version: str = "$LATEST",
+                 init_timeout_seconds: float = 10.0) -> None:
         self.id = env_id
         self.timeout_seconds = timeout_seconds
+        # AWS gives init 10 s, then retries it within the invocation's own timeout.
+        self.init_timeout_seconds = init_timeout_seconds
         self.executed_version = executed_version
         self.state = EnvState.STARTING
         self.started_at = time.monotonic()
@@ -80,24 +97,37 @@ class ExecutionEnvironment:
             self._queued = pending
             self._cond.notify_all()
         timeout = self.timeout_seconds
-        # Wait for the runtime to take it (init time is not part of the timeout).
+        # Wait for the runtime to take it: init time is not part of the timeout,
+        # but an init that never ends is (AWS: 10 s of init, then the timeout).
+        init_deadline = time.monotonic() + self.init_timeout_seconds + timeout
         while not pending.picked_up.wait(0.05):
             with self._cond:
                 if self.state is EnvState.STOPPED or self.init_error is not None:
                     self._queued = None
                     return self._finish_unpicked(pending)
+                if time.monotonic() > init_deadline and not pending.picked_up.is_set():
+                    self._queued = None
+                    timed_out = self._timed_out(invocation)
+                    break
+        else:
+            timed_out = None
+        if timed_out is not None:
+            self.stop()
+            timed_out.duration_ms = timeout * 1000
+            return timed_out
         if not pending.done.wait(timeout):
             with self._cond:
                 if pending.result is None:
-                    message = f"RequestId: {invocation.request_id} Error: Task timed out after {timeout:.2f} seconds"
-                    pending.result = InvocationResult(
-                        invocation.request_id, error_payload("Sandbox.Timedout", message), "Unhandled", timed_out=True
-                    )
+                    pending.result = self._timed_out(invocation)
                     self._current = None
             self.stop()
         result = pending.result
         assert result is not None
+        if result.chunks is not None:
+            self._watch_stream(result, pending.picked_up_at + timeout)
         result.duration_ms = (time.monotonic() - pending.picked_up_at) * 1000
+        if result.timed_out:
+            result.duration_ms = timeout * 1000
         result.executed_version = self.executed_version
         with self._cond:
             self.invocations += 1
@@ -105,6 +135,31 @@ class ExecutionEnvironment:
             if self.state is EnvState.BUSY:
                 self.state = EnvState.IDLE
         return result
+
+    def _timed_out(self, invocation: Invocation) -> InvocationResult:
+        message = f"RequestId: {invocation.request_id} Error: Task timed out after {self.timeout_seconds:.2f} seconds"
+        return InvocationResult(
+            invocation.request_id, error_payload("Sandbox.Timedout", message), "Unhandled", timed_out=True
+        )
+
+    def _watch_stream(self, result: InvocationResult, deadline: float) -> None:
+        """A streamed response is bound by the function's timeout too: past it, the
+        environment is stopped (ending the stream) and the stream reports the timeout."""
+
+        def expire() -> None:
+            if result.stream_finished.is_set():
+                return
+            message = (f"RequestId: {result.request_id} Error: Task timed out after "
+                       f"{self.timeout_seconds:.2f} seconds")
+            result.stream_error = ("Sandbox.Timedout", error_payload("Sandbox.Timedout", message))
+            result.function_error = "Unhandled"
+            result.timed_out = True
+            self.stop()
+
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+        timer.daemon = True
+        timer.start()
+        result.stream_finished_callbacks.append(timer.cancel)
 
     def _finish_unpicked(self, pending: _Pending) -> InvocationResult:
         invocation = pending.invocation
@@ -114,7 +169,7 @@ class ExecutionEnvironment:
 
     def _dead_result(self, invocation: Invocation) -> InvocationResult:
         status = self.exit_status if self.exit_status is not None else 1
-        message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status {status}"
+        message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: {describe_exit(status)}"
         return InvocationResult(invocation.request_id, error_payload("Runtime.ExitError", message), "Unhandled")
 
     # Runtime API side --------------------------------------------------------------
@@ -141,11 +196,13 @@ class ExecutionEnvironment:
 
     def post_response(self, request_id: str, body: bytes) -> bool:
         if len(body) > MAX_RESPONSE_BYTES:
-            message = (
-                f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
-            )
-            return self._complete(request_id, error_payload("Function.ResponseSizeTooLarge", message), "Unhandled")
+            return self.post_response_too_large(request_id)
         return self._complete(request_id, body, None)
+
+    def post_response_too_large(self, request_id: str) -> bool:
+        """A response over the limit (also one the Runtime API refused to read at all)."""
+        message = f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+        return self._complete(request_id, error_payload("Function.ResponseSizeTooLarge", message), "Unhandled")
 
     def post_response_stream(
         self, request_id: str, content_type: str, chunks: Iterator[bytes], trailers: Optional[dict] = None
@@ -178,8 +235,11 @@ class ExecutionEnvironment:
         except (queue.Full, ConnectionError, OSError):
             log.debug("stream of %s abandoned", request_id)
         finally:
+            result.stream_finished.set()
+            for callback in result.stream_finished_callbacks:
+                callback()
             error_type = (trailers or {}).get("Lambda-Runtime-Function-Error-Type")
-            if error_type:
+            if error_type and result.stream_error is None:
                 body = (trailers or {}).get("Lambda-Runtime-Function-Error-Body", "")
                 try:
                     detail = base64.b64decode(body)

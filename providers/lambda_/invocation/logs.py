@@ -29,18 +29,6 @@ def log_stream_name(version: str) -> str:
     return f"{day}/[{version}]{uuid.uuid4().hex}"
 
 
-def report_line(request_id: str, duration_ms: float, memory_mb: int, max_memory_mb: int,
-                init_ms: Optional[float]) -> str:
-    line = (
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\t"
-        f"Memory Size: {memory_mb} MB\tMax Memory Used: {max_memory_mb or 1} MB\t"
-    )
-    if init_ms is not None:
-        line += f"Init Duration: {init_ms:.2f} ms\t"
-    return line
-
-
 class EnvironmentLog:
     """Collects one environment's output, split per invocation."""
 
@@ -66,6 +54,10 @@ class EnvironmentLog:
 
     def system(self, text: str) -> None:
         self.line(text)
+
+    def system_lines(self, lines: list[str]) -> None:
+        for text in lines:
+            self.line(text)
 
     def take(self) -> list[tuple[int, str]]:
         """Everything collected since the last take (this invocation's log)."""

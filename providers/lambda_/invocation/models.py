@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+import threading
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 
 @dataclass
@@ -42,3 +43,5 @@ class InvocationResult:
     chunks: Optional[Iterator[bytes]] = None
     content_type: Optional[str] = None
     stream_error: Optional[tuple[str, bytes]] = None
+    stream_finished: threading.Event = field(default_factory=threading.Event)
+    stream_finished_callbacks: list[Callable[[], None]] = field(default_factory=list)

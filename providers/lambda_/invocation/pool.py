@@ -18,7 +18,7 @@ class VersionPool:
     changed) hands out nothing more and stops each environment when it is
     released, so in-flight invocations finish on the old code."""
 
-    def __init__(self, key: tuple, revision: str, start_environment: Callable[[], ExecutionEnvironment]) -> None:
+    def __init__(self, key: tuple, revision: str, start_environment: Callable[..., ExecutionEnvironment]) -> None:
         self.key = key
         self.revision = revision
         self._start_environment = start_environment
@@ -57,7 +57,7 @@ class VersionPool:
             env.provisioned = False  # released to ordinary keep-alive
         started = []
         for _ in range(max(0, count - len(pinned))):
-            env = self._start_environment()
+            env = self._start_environment(initialization_type="provisioned-concurrency")
             env.provisioned = True
             started.append(env)
         with self._lock:

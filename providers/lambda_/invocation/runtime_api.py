@@ -46,7 +46,8 @@ class RuntimeApiServer:
     def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1") -> None:
         self.environment = environment
         self._server = HttpServer(
-            host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16, stream_request=_is_streamed
+            host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16, stream_request=_is_streamed,
+            on_refused=self._refused,
         )
         self.address = f"{host}:{self._server.port}"
 
@@ -55,6 +56,13 @@ class RuntimeApiServer:
 
     def stop(self) -> None:
         self._server.stop()
+
+    def _refused(self, method: str, path: str, headers, status: int) -> None:
+        """A response body too large to even read still ends its invocation as AWS ends it."""
+        match = _INVOCATION.match(path)
+        if method == "POST" and status == 413 and match and match.group(2) == "response":
+            self.environment.post_response_too_large(match.group(1))
+            self.environment.stop()  # the runtime client does not survive the refusal
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         path = request.path

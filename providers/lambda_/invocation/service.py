@@ -7,6 +7,7 @@ environment start-up through the chosen executor, the log lines AWS prints.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,7 +23,8 @@ from gateway.errors import ServiceError
 from ..models import CodeInfo
 from ..store import Stores
 from .environment import ExecutionEnvironment, error_payload
-from .logs import EnvironmentLog, LogShipper, log_stream_name, report_line, tail
+from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
+from .platform_log import PlatformLog
 from .models import Invocation, InvocationResult
 from .pool import VersionPool
 from .runtime_api import RuntimeApiServer
@@ -116,7 +118,7 @@ class InvocationService:
                 result = self._run(target, env, invocation, cold)
                 keep = not result.timed_out and self.keepalive_seconds > 0
                 if result.chunks is not None:
-                    result.chunks = self._release_after(result.chunks, target, pool, env, keep)
+                    result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep)
                     deferred = True
                 return result
             finally:
@@ -126,11 +128,16 @@ class InvocationService:
             if not deferred:
                 self._release_slot(target)
 
-    def _release_after(self, chunks, target: InvokeTarget, pool: VersionPool, env: ExecutionEnvironment, keep: bool):
+    def _release_after(self, chunks, result: InvocationResult, invocation: Invocation, target: InvokeTarget,
+                       pool: VersionPool, env: ExecutionEnvironment, keep: bool):
+        started = time.monotonic() - result.duration_ms / 1000
         try:
             yield from chunks
         finally:
-            pool.release(env, keep)
+            if not result.timed_out:
+                result.duration_ms = (time.monotonic() - started) * 1000
+            self._finish(env, invocation, result)
+            pool.release(env, keep and not result.timed_out)
             self._release_slot(target)
 
     def _acquire_slot(self, target: InvokeTarget, reserved_total: int) -> None:
@@ -163,7 +170,7 @@ class InvocationService:
                 return pool
             old = pool
             pool = self._pools[target.pool_key] = VersionPool(
-                target.pool_key, revision, lambda: self._start_environment(target)
+                target.pool_key, revision, lambda **kwargs: self._start_environment(target, **kwargs)
             )
         if old is not None:
             old.retire()
@@ -171,35 +178,51 @@ class InvocationService:
 
     def _run(self, target: InvokeTarget, env: ExecutionEnvironment, invocation: Invocation, cold: bool) -> InvocationResult:
         env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
+        platform: PlatformLog = env.platform  # type: ignore[attr-defined]
         invocation.invoked_function_arn = target.invoked_arn
-        env_log.system(f"START RequestId: {invocation.request_id} Version: {target.version}")
+        env_log.system_lines(platform.start(invocation.request_id, target.version))
         result = env.invoke(invocation)
+        result.init_duration_ms = env.init_duration_ms if cold else None
+        if result.chunks is None:
+            self._finish(env, invocation, result)
+        return result
+
+    def _finish(self, env: ExecutionEnvironment, invocation: Invocation, result: InvocationResult) -> None:
+        """The invocation's END/REPORT lines, its log tail, and its logs' delivery."""
+        env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
+        platform: PlatformLog = env.platform  # type: ignore[attr-defined]
         running = env.running  # type: ignore[attr-defined]
         running.drain_output()
         if result.timed_out:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-            env_log.system(f"{stamp}.000Z {invocation.request_id} Task timed out after {env.timeout_seconds:.2f} seconds")
-        init_ms = env.init_duration_ms if cold else None
-        result.init_duration_ms = init_ms
+            env_log.system_lines(platform.timed_out(invocation.request_id, env.timeout_seconds))
         result.max_memory_mb = running.max_memory_mb()
-        env_log.system(f"END RequestId: {invocation.request_id}")
-        env_log.system(report_line(invocation.request_id, result.duration_ms,
-                                   int(target.config.get("MemorySize", 128)), result.max_memory_mb, init_ms))
+        error_type = None
+        if result.function_error:
+            try:
+                error_type = json.loads(result.stream_error[1] if result.stream_error else result.payload).get("errorType")
+            except (ValueError, AttributeError, TypeError):
+                error_type = None
+        env_log.system_lines(platform.end(invocation.request_id))
+        env_log.system_lines(platform.report(invocation.request_id, result.duration_ms, result.max_memory_mb,
+                                             result.init_duration_ms, result.timed_out, error_type))
         lines = env_log.take()
         result.logs = tail(lines).decode("utf-8", "replace")
         env_log.ship(lines)
-        return result
 
     # Environments ------------------------------------------------------------------------------
-    def _start_environment(self, target: InvokeTarget) -> ExecutionEnvironment:
+    def _start_environment(self, target: InvokeTarget, initialization_type: str = "on-demand") -> ExecutionEnvironment:
         config = target.config
         env_id = uuid.uuid4().hex
-        env = ExecutionEnvironment(env_id, int(config.get("Timeout", 3)), target.version)
+        env = ExecutionEnvironment(env_id, int(config.get("Timeout", 3)), target.version,
+                                   init_timeout_seconds=self.start_timeout)
         group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{target.function_name}"
         stream = log_stream_name(target.version)
         env_log = EnvironmentLog(group, stream, self._shipper, (target.account_id, target.region, target.gateway_port),
                                  self.truncate, self.config.debug)
         env.log = env_log  # type: ignore[attr-defined]
+        env.platform = PlatformLog(config)  # type: ignore[attr-defined]
+        # INIT_START goes to CloudWatch Logs only, not into the first invoke's LogResult.
+        env_log.ship([(int(time.time() * 1000), line) for line in env.platform.init_start(initialization_type)])
         api = RuntimeApiServer(env)
         api.start()
         env.on_stop(api.stop)
@@ -209,7 +232,7 @@ class InvocationService:
             handler=config.get("Handler", ""),
             code_dir=self._code_dir(target.code),
             layer_dirs=[self._code_dir(layer) for layer in target.layers if layer.zip_path],
-            environment=self._variables(target, group, stream),
+            environment=self._variables(target, group, stream, initialization_type),
             runtime_api=api.address,
             memory_mb=int(config.get("MemorySize", 128)),
             architecture=(config.get("Architectures") or ["x86_64"])[0],
@@ -241,7 +264,7 @@ class InvocationService:
             return None
         return self._unpacked.directory(code.sha256, Path(code.zip_path))
 
-    def _variables(self, target: InvokeTarget, group: str, stream: str) -> dict[str, str]:
+    def _variables(self, target: InvokeTarget, group: str, stream: str, initialization_type: str) -> dict[str, str]:
         config = target.config
         runtime = config.get("Runtime") or ""
         variables = {
@@ -251,7 +274,7 @@ class InvocationService:
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(config.get("Timeout", 3)),
             "AWS_LAMBDA_LOG_GROUP_NAME": group,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
             "AWS_REGION": target.region,
             "AWS_DEFAULT_REGION": target.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}" if runtime else "AWS_Lambda_Image",
@@ -279,7 +302,7 @@ class InvocationService:
             keys = [k for k in self._pools if k[:3] == (account_id, region, name) and (version is None or k[3] == version)]
             pools = [self._pools.pop(k) for k in keys]
         for pool in pools:
-            pool.stop_all() if version is None else pool.retire()
+            pool.retire()  # in-flight invocations finish; idle environments stop now
 
     def prestart(self, target: InvokeTarget, count: int) -> None:
         self._pool(target).prestart(count)

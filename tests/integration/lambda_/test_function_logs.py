@@ -94,7 +94,7 @@ def test_each_environment_and_version_has_its_own_stream(lambda_client, aws_clie
     invoke_json(lambda_client, name)
     invoke_json(lambda_client, name, Qualifier=version)
     group = f"/aws/lambda/{name}"
-    log_events(logs, group, 6)  # START, END, REPORT each
+    log_events(logs, group, 8)  # INIT_START, START, END, REPORT each
     names = sorted(s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"])
     assert len(names) == 2
     assert {re.search(r"\[(.+)\]", n).group(1) for n in names} == {"$LATEST", version}
@@ -105,8 +105,9 @@ def test_custom_log_group(lambda_client, aws_client):
     name = create_function(lambda_client, LoggingConfig={"LogFormat": "Text", "LogGroup": group})
     response, payload = invoke_json(lambda_client, name)
     assert payload["env"]["AWS_LAMBDA_LOG_GROUP_NAME"] == group
-    events = log_events(aws_client("logs"), group, 3)
-    assert events[0]["message"].startswith("START RequestId: ")
+    events = log_events(aws_client("logs"), group, 4)
+    assert events[0]["message"].startswith("INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: ")
+    assert events[1]["message"].startswith("START RequestId: ")
 
 
 def test_cli_reads_function_logs(lambda_client, cli_env, tmp_path):
@@ -123,11 +124,12 @@ def test_cli_reads_function_logs(lambda_client, cli_env, tmp_path):
         if result.returncode != 0:
             return None
         messages = [e["message"] for e in json.loads(result.stdout)["events"]]
-        return messages if len(messages) >= 4 else None
+        return messages if len(messages) >= 5 else None
 
     messages = wait_until(cli_messages, 20, 0.2, message="log events through the CLI")
-    assert messages[0].startswith("START RequestId: ")
-    assert "visible to the CLI" in messages[1]
+    assert messages[0].startswith("INIT_START Runtime Version: ")
+    assert messages[1].startswith("START RequestId: ")
+    assert "visible to the CLI" in messages[2]
     assert messages[-1].startswith("REPORT RequestId: ")
 
 
