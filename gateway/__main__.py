@@ -94,8 +94,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     log.info("listening on http://%s:%s", server.host, server.port)
     print("Ready.", flush=True)
     stop.wait()
+    gateway.stop()  # providers first, while the server still serves their last calls (e.g. function logs)
     server.stop()
-    gateway.stop()
     log.info("stopped")
     return 0
 
