@@ -47,7 +47,7 @@ bench: install
 	$(VPY) -m bench $(BENCH)
 
 lint: install
-	$(VPY) -m pyflakes gateway providers tests bench 2>/dev/null || $(VPY) -m pip install -q pyflakes && $(VPY) -m pyflakes gateway providers tests bench
+	$(VPY) -m pyflakes gateway providers tests bench
 
 coverage: install
 	$(VPY) -m providers.lambda_.coverage

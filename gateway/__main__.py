@@ -63,6 +63,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     setup_logging(config)
+    config.warn_discontinued()
 
     from .app import Gateway
     from .server import HttpServer

@@ -25,7 +25,7 @@ class ConfigError(ValueError):
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "GATEWAY_LISTEN": ("127.0.0.1:4566", "host:port to listen on. Binding beyond loopback is an explicit choice."),
     "SERVICES": ("(all)", "Comma-separated services to serve, e.g. `lambda,sqs`; others answer 4xx."),
-    "DEBUG": ("0", "`1` logs more (request bodies summarized, plugin loading, runtime output)."),
+    "DEBUG": ("0", "`1` logs more: timings, account and region per request, plugin loading, function output."),
     "NO_COLOR": ("", "Set to anything to disable coloured log output (colour is only used on a TTY)."),
     "PERSISTENCE": ("0", "`1` keeps state under DATA_DIR across restarts."),
     "DATA_DIR": ("./.data", "Where persisted state lives when PERSISTENCE=1."),
@@ -109,9 +109,6 @@ class Config:
             for key, value in env.items()
             if key.startswith("PROVIDER_OVERRIDE_") and value.strip()
         }
-        for old, new in DISCONTINUED.items():
-            if old in env:
-                log.warning("%s is discontinued and ignored; use %s", old, new)
         return cls(
             host=host,
             port=port,
@@ -127,6 +124,12 @@ class Config:
         )
 
     # Helpers for plugins reading their own variables -----------------------
+    def warn_discontinued(self) -> None:
+        """Log a warning for each discontinued LocalStack option set (once logging is up)."""
+        for old, new in DISCONTINUED.items():
+            if old in self.env:
+                log.warning("%s is discontinued and ignored; use %s", old, new)
+
     def flag(self, name: str, default: bool = False) -> bool:
         return _flag(self.env, name, default)
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 HEALTH_PATHS = ("/_gateway/health", "/_localstack/health")
 RESET_PATHS = ("/_gateway/reset", "/_localstack/state/reset")
+INFO_PATHS = ("/_gateway/info", "/_localstack/info")
+# LocalStack's init-hook status; we run no init scripts, so every stage is done.
+INIT_PATHS = ("/_localstack/init",)
 
 
 def json_response(data: object, status: int = 200) -> HttpResponse:
@@ -43,6 +46,15 @@ class InternalRoutes:
             if method not in ("GET", "HEAD"):
                 return json_response({"error": "use GET or HEAD"}, 405)
             return json_response(self.health())
+        if path in INFO_PATHS and method in ("GET", "HEAD"):
+            context.extras["route"] = "info"
+            context.extras["internal"] = True
+            return json_response(self.info())
+        if path in INIT_PATHS and method in ("GET", "HEAD"):
+            context.extras["route"] = "init"
+            context.extras["internal"] = True
+            stages = ("BOOT", "START", "READY", "SHUTDOWN")
+            return json_response({"completed": {stage: stage != "SHUTDOWN" for stage in stages}, "scripts": []})
         if path in RESET_PATHS:
             context.extras["route"] = "reset"
             context.extras["internal"] = True
@@ -51,6 +63,20 @@ class InternalRoutes:
             self.gateway.reset()
             return json_response({"reset": True})
         return None
+
+    def info(self) -> dict:
+        import platform
+        import time
+
+        return {
+            "version": self.gateway.version,
+            "edition": "community",
+            "is_license_activated": False,
+            "system": platform.system().lower(),
+            "is_docker": False,
+            "server_time_utc": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+            "uptime": int(time.time() - self.gateway.started_at),
+        }
 
     def health(self) -> dict:
         registry = self.gateway.providers

@@ -49,6 +49,11 @@ class ProviderRegistry:
                 log.warning("ignoring provider entry point %r: name must be <service>:<provider>", ep.name)
                 continue
             self.available.setdefault(service, {})[name] = ep
+        unknown = sorted(set(config.services or ()) - set(self.available))
+        if unknown:
+            raise ConfigError(
+                f"SERVICES names services nobody serves: {', '.join(unknown)}; available: {', '.join(sorted(self.available))}"
+            )
         self.selected: dict[str, str] = {}
         for service, providers in self.available.items():
             self.selected[service] = self._choose(service, providers)

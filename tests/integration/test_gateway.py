@@ -30,6 +30,21 @@ def test_ready_health_and_alias(gateway):
     assert int(head.headers["Content-Length"]) > 0
 
 
+def test_info_and_init_endpoints(gateway):
+    info = requests.get(gateway.url + "/_localstack/info").json()
+    assert info["version"] and info["edition"] == "community" and info["uptime"] >= 0
+    assert requests.get(gateway.url + "/_gateway/info").json()["version"] == info["version"]
+    assert requests.get(gateway.url + "/_localstack/init").json()["completed"]["READY"] is True
+
+
+def test_unknown_service_names_are_a_startup_error():
+    full = dict(os.environ, GATEWAY_LISTEN="127.0.0.1:0", SERVICES="lambda,nosuch")
+    result = subprocess.run([sys.executable, "-m", "gateway"], cwd=ROOT, env=full, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "SERVICES names services nobody serves: nosuch; available: dynamodb" in result.stderr
+
+
 def test_services_load_lazily_and_show_running():
     with GatewayProcess() as gateway:
         health = requests.get(gateway.url + "/_gateway/health").json()

@@ -17,8 +17,6 @@ import calendar
 import copy
 import json
 import math
-import os
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

@@ -5,7 +5,6 @@ gateway's own log."""
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time

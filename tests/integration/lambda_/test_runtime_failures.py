@@ -18,7 +18,6 @@ from .conftest import (
     node_zip,
     provided_zip,
     python_zip,
-    unique,
     wait_until,
 )
 
