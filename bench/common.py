@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -59,12 +60,17 @@ def wrk(url: str, connections: int, seconds: int = 5, headers: Optional[dict[str
     command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    script = None
     if method != "GET" or body is not None:
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
         script.write(f"wrk.method = {json.dumps(method)}\nwrk.body = {json.dumps((body or b'').decode())}\n")
         script.close()
         command += ["-s", script.name]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    try:
+        output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if script is not None:
+            os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50_match, p99_match = (re.search(rf"^\s+{q}%\s+([\d.]+\w+)", output, re.M) for q in (50, 99))
     p50 = _ms(p50_match.group(1)) if p50_match else float("nan")

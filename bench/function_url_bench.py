@@ -15,11 +15,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
-import re
-import shutil
-import subprocess
-import tempfile
 import time
 import zipfile
 
@@ -34,40 +29,14 @@ from providers.lambda_.invocation.models import InvocationResult
 from tests.support.gateway_process import GatewayProcess
 
 from .common import LoadResult, median, percentile
+from .common import wrk as common_wrk
 from .gateway_bench import AUTH
 
 HANDLER = 'exports.handler = async () => ({statusCode: 200, headers: {"Content-Type": "text/plain"}, body: "ok"});\n'
-_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    match = re.match(r"([\d.]+)(us|ms|s)", text)
-    assert match, text
-    return float(match.group(1)) * _UNIT[match.group(2)]
 
 
 def wrk(url: str, connections: int, seconds: int, headers: dict[str, str], method: str = "GET", body: str = "") -> LoadResult:
-    """wrk with a method and body (a tiny Lua script), keep-alive."""
-    if not shutil.which("wrk"):
-        raise RuntimeError("wrk is not installed (make bench installs it with apt-get)")
-    lines = [f'wrk.method = "{method}"', f"wrk.body = {body!r}"]
-    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write("\n".join(lines) + "\n")
-    try:
-        command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
-                   "--latency", "-s", script.name, url]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(script.name)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        raise RuntimeError(f"{non_2xx.group(1)} error responses from {url}:\n{output}")
-    return LoadResult(
-        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        _ms(re.search(r"^\s*50%\s+(\S+)", output, re.MULTILINE).group(1)),
-        _ms(re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE).group(1)),
-    )
+    return common_wrk(url, connections, seconds, headers, method, body.encode())
 
 
 def interleaved_ms(port: int, requests: dict[str, tuple[str, str, dict[str, str], bytes]], repeat: int) -> dict[str, list[float]]:
