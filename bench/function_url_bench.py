@@ -136,7 +136,7 @@ def in_process(repeat: int = 3000) -> dict[str, float]:
         name, url_id = create_url_function(f"http://127.0.0.1:{server.port}")
         invocations = gateway.providers.get("lambda").invocations
         canned = InvocationResult("bench", b'{"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"ok"}')
-        invocations.invoke = lambda target, invocation, reserved_total=0: canned  # the run, stubbed
+        invocations.invoke = lambda target, invocation: canned  # the run, stubbed
         host = f"{url_id}.lambda-url.us-east-1.localhost.localstack.cloud:{server.port}"
         invoke_path = f"/2015-03-31/functions/{name}/invocations"
 

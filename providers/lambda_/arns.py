@@ -5,8 +5,10 @@
 full ARN (``arn:aws:lambda:us-east-1:123456789012:function:my-function:1``).
 A region or account in it that is not the caller's gets AWS's answer: 404
 "Functions from '<region>' are not reachable in this region ('<caller region>')"
-and 403 AccessDeniedException naming the action (TestLambdaFunction::
-test_get_function_wrong_region, test_function_arns).
+and 403 AccessDeniedException naming the IAM action (TestLambdaFunction::
+test_get_function_wrong_region, test_function_arns) -- unless the operation
+honours the owner's resource-based policy (the invoke family), which then
+decides (``resolve_function(..., other_accounts=True)``).
 """
 
 from __future__ import annotations
@@ -67,7 +69,26 @@ def _pattern_error(function_name: str, pattern: Optional[str]) -> ServiceError:
     )
 
 
+# IAM actions whose name differs from the API operation they authorize (Service
+# Authorization Reference, "Actions, resources, and condition keys for AWS
+# Lambda"; InvokeWithResponseStream: "This operation requires permission for the
+# lambda:InvokeFunction action"). Every other Lambda operation is authorized by
+# the action of the same name (GetFunction -> lambda:GetFunction ...).
+_IAM_ACTIONS = {
+    "Invoke": "InvokeFunction",
+    "InvokeWithResponseStream": "InvokeFunction",
+    "GetLayerVersionByArn": "GetLayerVersion",
+}
+
+
+def iam_action(operation_name: str) -> str:
+    """The IAM action (without ``lambda:``) that authorizes an API operation."""
+    return _IAM_ACTIONS.get(operation_name, operation_name)
+
+
 def access_denied(account_id: str, action: str, resource: str) -> ServiceError:
+    """AWS's 403 for a caller no resource-based policy lets perform ``action``
+    (an IAM action name without ``lambda:``) on ``resource``."""
     return ServiceError(
         "AccessDeniedException",
         f"User: arn:aws:iam::{account_id}:root is not authorized to perform: lambda:{action} on resource: "
@@ -83,11 +104,14 @@ def resolve_function(
     region: str,
     action: str = "GetFunction",
     pattern: Optional[str] = None,
+    other_accounts: bool = False,
 ) -> FunctionRef:
     """Split a FunctionName parameter into name and qualifier, checking region,
-    account and a qualifier given twice, with AWS's errors. ``action`` names the
-    operation in an AccessDeniedException; ``pattern`` is the operation's model
-    pattern for the "does not match" message."""
+    account and a qualifier given twice, with AWS's errors. ``action`` is the IAM
+    action named in an AccessDeniedException; ``pattern`` is the operation's model
+    pattern for the "does not match" message. With ``other_accounts`` an ARN in
+    another account is no error: the reference names the owner's account
+    (``ref.account_id``), and the caller checks the owner's resource policy."""
     match = FUNCTION_ARN.match(function_name)
     if not match:
         raise _pattern_error(function_name, pattern)
@@ -98,8 +122,9 @@ def resolve_function(
             status=404,
             Type="User",
         )
-    if match["account"] and match["account"] != account_id:
-        resource = function_arn(match["region"] or region, match["account"], match["name"], match["qualifier"])
+    if match["account"] and match["account"] != account_id and not other_accounts:
+        resource = function_arn(match["region"] or region, match["account"], match["name"],
+                                match["qualifier"] or qualifier)
         raise access_denied(account_id, action, resource)
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:
@@ -112,7 +137,7 @@ def resolve_function(
     return FunctionRef(
         name=match["name"],
         qualifier=derived or qualifier,
-        account_id=account_id,
+        account_id=match["account"] or account_id,
         region=region,
         qualified_name=bool(derived),
     )

@@ -127,7 +127,7 @@ class LambdaProvider(
                 raise EventDiscarded(error.message) from None
             raise
         target.__dict__.update(fresh.__dict__)
-        return self.invocations.invoke(target, invocation, self.reserved_total(context))
+        return self.invocations.invoke(target, invocation)
 
     def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:
         store = self.stores.get(target.account_id, target.region)

@@ -10,7 +10,8 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 
 from .. import code as code_module
-from ..arns import FunctionRef, function_arn, resolve_function
+from .. import policies
+from ..arns import FunctionRef, access_denied, function_arn, iam_action, resolve_function
 from ..models import LATEST, CodeInfo, Function, FunctionVersion
 from ..store import LambdaStore, Stores
 
@@ -41,6 +42,12 @@ def precondition_failed(message: str) -> ServiceError:
     return ServiceError("PreconditionFailedException", message, status=412)
 
 
+# Actions that also grant another one: the deprecated InvokeAsync is authorized by
+# lambda:InvokeAsync, and its API reference says it "requires permission for the
+# lambda:InvokeFunction action", so a policy allowing either lets it through.
+_ALSO_GRANTED_BY = {"InvokeAsync": ("InvokeFunction",)}
+
+
 class LambdaApiBase:
     """Mixed into the provider; API family classes inherit from it."""
 
@@ -52,16 +59,43 @@ class LambdaApiBase:
     def store(self, context: RequestContext) -> LambdaStore:
         return self.stores.get(context.account_id, context.region)
 
-    def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None) -> FunctionRef:
+    def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None,
+                other_accounts: bool = False) -> FunctionRef:
+        """``other_accounts``: the operation honours the owner's resource-based
+        policy, so a function ARN in another account resolves to that account
+        (check it with :meth:`authorize_other_account`)."""
         operation = context.operation
         pattern = None
         action = "GetFunction"
         if operation is not None:
-            action = operation.name
+            action = iam_action(operation.name)
             member = operation.input_shape.members.get("FunctionName") if operation.input_shape else None
             if member is not None:
                 pattern = member.metadata.get("pattern")
-        return resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern)
+        return resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern,
+                                other_accounts=other_accounts)
+
+    def authorize_other_account(self, context: RequestContext, store: LambdaStore, ref: FunctionRef,
+                                action: Optional[str] = None) -> None:
+        """AccessDeniedException unless the resource-based policy of the function
+        ``ref`` names (in the owner's ``store``) lets the caller's account perform
+        ``action`` (an IAM action without ``lambda:``; default: the action of the
+        operation being served). The policy that applies is the one attached to the
+        qualifier used -- an alias's or version's permission covers only that
+        ARN, the function's own covers the unqualified ARN and ``$LATEST`` (AWS
+        Lambda developer guide, "Using Lambda aliases in event sources and
+        permissions policies"). A function or qualifier that does not exist is
+        denied the same way, as on AWS. Call under ``store.lock``."""
+        if action is None:
+            action = iam_action(context.operation.name) if context.operation is not None else "InvokeFunction"
+        qualifier = ref.qualifier if ref.qualifier not in (None, LATEST) else None
+        function = store.functions.get(ref.name)
+        policy = function.policies.get(qualifier or LATEST) if function is not None else None
+        resource = function_arn(ref.region, ref.account_id, ref.name, qualifier)
+        actions = tuple(f"lambda:{a}" for a in (action, *_ALSO_GRANTED_BY.get(action, ())))
+        if not policies.allows_direct_call(policy, context.account_id, actions, resource):
+            raise access_denied(context.account_id, action,
+                                function_arn(ref.region, ref.account_id, ref.name, ref.qualifier))
 
     def function_not_found(self, ref: FunctionRef, qualifier: Optional[str] = None) -> ServiceError:
         return not_found(

@@ -62,7 +62,7 @@ class InvokeApi(LambdaApiBase):
             return {"StatusCode": 202}
         invocation = Invocation(payload=payload, client_context=request.get("ClientContext"),
                                 request_id=context.request_id)
-        result = self.invocations.invoke(target, invocation, self.reserved_total(context))
+        result = self.invocations.invoke(target, invocation)
         if result.chunks is not None:  # a streaming handler invoked without streaming
             result.payload = b"".join(result.chunks)
             if result.stream_error:
@@ -83,7 +83,7 @@ class InvokeApi(LambdaApiBase):
             return {"StatusCode": 204}
         invocation = Invocation(payload=payload, client_context=request.get("ClientContext"), streaming=True,
                                 request_id=context.request_id)
-        result = self.invocations.invoke(target, invocation, self.reserved_total(context))
+        result = self.invocations.invoke(target, invocation)
         with_tail = request.get("LogType") == "Tail"
         return {
             "StatusCode": 200,
@@ -122,9 +122,13 @@ class InvokeApi(LambdaApiBase):
 
     # Shared with other invokers (event sources, function URLs, destinations) ------------------
     def invoke_target(self, context: RequestContext, function_name: str, qualifier: Optional[str]) -> tuple[InvokeTarget, Function]:
-        ref = self.resolve(context, function_name, qualifier)
-        store = self.store(context)
+        # A function ARN in another account is invoked when the owner's resource-based
+        # policy allows the caller; it then runs as the owner's (logs, concurrency).
+        ref = self.resolve(context, function_name, qualifier, other_accounts=True)
+        store = self.stores.get(ref.account_id, ref.region)
         with store.lock:
+            if ref.account_id != context.account_id:
+                self.authorize_other_account(context, store, ref)
             function = self.get_function(store, ref)
             version = self.get_version(function, ref)
             executed = self._route_alias(function, ref.qualifier, version)
@@ -137,8 +141,8 @@ class InvokeApi(LambdaApiBase):
                 )
             layers = self._layer_code(store, config)
             target = InvokeTarget(
-                account_id=context.account_id,
-                region=context.region,
+                account_id=ref.account_id,
+                region=ref.region,
                 function_name=function.name,
                 version=config.get("Version", LATEST),
                 config=config,
@@ -146,7 +150,7 @@ class InvokeApi(LambdaApiBase):
                 layers=layers,
                 reserved_concurrency=function.reserved_concurrency,
                 gateway_port=context.request.server_port,
-                invoked_arn=function_arn(context.region, context.account_id, function.name, ref.qualifier),
+                invoked_arn=function_arn(ref.region, ref.account_id, function.name, ref.qualifier),
             )
         return target, function
 
@@ -175,10 +179,6 @@ class InvokeApi(LambdaApiBase):
             if found and number.isdigit() and int(number) in found.versions:
                 codes.append(found.versions[int(number)].code)
         return codes
-
-    def reserved_total(self, context: RequestContext) -> int:
-        store = self.store(context)
-        return sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
 
     @staticmethod
     def invoke_response(result: InvocationResult, with_tail: bool) -> dict[str, Any]:

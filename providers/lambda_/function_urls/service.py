@@ -134,8 +134,7 @@ class FunctionUrlService:
         invocation = Invocation(payload=payload, request_id=request_id, trace_id=_trace_id(trace_header), streaming=streamed)
         try:
             invoke_target, _ = provider.invoke_target(context, target.function_name, target.qualifier)
-            reserved_total = provider.reserved_total(context)
-            result = provider.invocations.invoke(invoke_target, invocation, reserved_total)
+            result = provider.invocations.invoke(invoke_target, invocation)
             if streamed:
                 response = streaming.from_result(result)
             elif result.chunks is not None:  # a streaming handler behind a BUFFERED URL

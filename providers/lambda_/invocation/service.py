@@ -105,10 +105,10 @@ class InvocationService:
         return self._executor
 
     # Invoking ------------------------------------------------------------------------------
-    def invoke(self, target: InvokeTarget, invocation: Invocation, reserved_total: int = 0) -> InvocationResult:
+    def invoke(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
         """Run one invocation. For a streamed response the environment and the
         concurrency slot stay taken until ``result.chunks`` is exhausted or closed."""
-        self._acquire_slot(target, reserved_total)
+        self._acquire_slot(target)
         deferred = False
         try:
             pool = self._pool(target)
@@ -140,7 +140,13 @@ class InvocationService:
             pool.release(env, keep and not result.timed_out)
             self._release_slot(target)
 
-    def _acquire_slot(self, target: InvokeTarget, reserved_total: int) -> None:
+    def _reserved_total(self, target: InvokeTarget) -> int:
+        """Concurrency reserved by the owner's functions (not available to the others)."""
+        store = self.stores.get(target.account_id, target.region)
+        return sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
+
+    def _acquire_slot(self, target: InvokeTarget) -> None:
+        reserved_total = self._reserved_total(target) if target.reserved_concurrency is None else 0
         with self._lock:
             current = self._inflight.get(target.function_key, 0)
             if target.reserved_concurrency is not None:
