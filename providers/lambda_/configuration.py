@@ -25,7 +25,9 @@ _PASSTHROUGH = ("DeadLetterConfig", "FileSystemConfigs", "TenancyConfig", "Capac
 
 def logging_config(name: str, given: Optional[dict], current: Optional[dict] = None) -> dict[str, Any]:
     """``LoggingConfig``: Text to ``/aws/lambda/<name>`` unless told otherwise;
-    JSON logs get INFO levels unless given."""
+    an update changes only the members it names. JSON logs get INFO levels
+    unless given; Text logs have none (switching JSON -> Text drops them, as
+    AWS does). A level given with Text was refused by ``validate_logging_config``."""
     merged = dict(current or {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"})
     merged.update(given or {})
     merged.setdefault("LogFormat", "Text")
@@ -33,6 +35,9 @@ def logging_config(name: str, given: Optional[dict], current: Optional[dict] = N
     if merged["LogFormat"] == "JSON":
         merged.setdefault("ApplicationLogLevel", "INFO")
         merged.setdefault("SystemLogLevel", "INFO")
+    else:
+        merged.pop("ApplicationLogLevel", None)
+        merged.pop("SystemLogLevel", None)
     return merged
 
 

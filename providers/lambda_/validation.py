@@ -184,6 +184,22 @@ def validate_configuration(request: dict) -> None:
     validate_environment(request.get("Environment"))
 
 
+LOG_LEVEL_WITH_TEXT = (
+    'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or change the '
+    'LogFormat to "JSON" and try again.'
+)
+
+
+def validate_logging_config(given: Optional[dict], current: Optional[dict] = None) -> None:
+    """Log levels apply to JSON logs only: a request naming a level while the
+    resulting format is Text (given, kept from ``current``, or the default) fails."""
+    if not given or ("ApplicationLogLevel" not in given and "SystemLogLevel" not in given):
+        return
+    log_format = given.get("LogFormat") or (current or {}).get("LogFormat") or "Text"
+    if log_format == "Text":
+        raise invalid_parameter(LOG_LEVEL_WITH_TEXT)
+
+
 def validate_zip_package(package_type: str, runtime: Optional[str], handler: Optional[str]) -> None:
     if package_type == "Zip" and (not runtime or not handler):
         raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")

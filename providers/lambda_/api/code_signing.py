@@ -23,6 +23,7 @@ from ..models import Function, now_timestamp
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, not_found
 from .paging import paginate, public
+from .tags import validate_tags
 
 
 def csc_not_found(arn: str) -> ServiceError:
@@ -59,6 +60,7 @@ class CodeSigningApi(LambdaApiBase):
 
     # Configs -------------------------------------------------------------------------
     def create_code_signing_config(self, context: RequestContext, request: dict) -> dict:
+        validate_tags(request.get("Tags") or {})
         store = self.store(context)
         csc_id = f"csc-{secrets.token_hex(9)[:17]}"
         arn = f"arn:aws:lambda:{context.region}:{context.account_id}:code-signing-config:{csc_id}"

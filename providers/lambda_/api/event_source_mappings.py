@@ -18,6 +18,10 @@ walks ``provider.iter_event_source_mappings()`` to pick up restored mappings.
 
 Deleting a function does not delete its mappings (AWS keeps them; their
 ``FunctionArn`` then names a missing function).
+
+CreateEventSourceMapping checks that an SQS queue, Kinesis stream or DynamoDB
+stream exists, as AWS does, by asking the source service through a botocore
+client aimed at the gateway itself (``SourceChecker``), as the source's account.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import time
 import uuid as uuidlib
 from typing import Any, Iterator, Optional, Protocol
 
 from gateway.context import RequestContext
+from gateway.errors import ServiceError
 
 from ..arns import function_arn
 from ..models import LATEST
@@ -37,6 +43,7 @@ from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .event_invoke_configs import describe_destination_config
 from .paging import paginate, public
+from .tags import validate_tags
 
 log = logging.getLogger("lambda.esm")
 
@@ -101,6 +108,88 @@ def source_type(event_source_arn: Optional[str], self_managed: Optional[dict]) -
     if service in ("rds", "docdb") and resource.startswith("cluster:"):
         return DOCUMENTDB
     return None
+
+
+# AWS's answers for a source that does not exist (a source in another region
+# counts as missing: "The Lambda function and the Amazon SQS queue must be in
+# the same AWS Region", https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
+# Kinesis / DynamoDB: test_lambda_integration_kinesis.snapshot.json
+# TestKinesisSource::test_esm_with_not_existing_kinesis_stream and
+# test_lambda_integration_dynamodbstreams.snapshot.json
+# TestDynamoDBEventSourceMapping::test_esm_with_not_existing_dynamodb_stream.
+SQS_NOT_FOUND = (
+    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+    "SQS Error Message: The specified queue does not exist for this wsdl version."
+)
+SOURCE_SERVICES = {SQS: "sqs", KINESIS: "kinesis", DYNAMODB: "dynamodb"}
+# Answers meaning "no such source" (a ValidationException: the ARN names one that cannot exist).
+_MISSING_CODES = frozenset(
+    {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "ResourceNotFoundException", "ValidationException"}
+)
+
+
+def source_missing(kind: str, event_source_arn: str) -> ServiceError:
+    return invalid_parameter(SQS_NOT_FOUND if kind == SQS else f"Stream not found: {event_source_arn}")
+
+
+class SourceChecker:
+    """Whether an event source exists, asked of the source service through the
+    gateway itself, as the source's account (a 12-digit access key selects it)."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service: str, endpoint: str, account_id: str, region: str) -> Any:
+        key = (service, endpoint, account_id, region)
+        with self._lock:  # boto3 sessions are not safe to create concurrently
+            client = self._clients.get(key)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                client = boto3.session.Session().client(
+                    service,
+                    endpoint_url=endpoint,
+                    region_name=region,
+                    aws_access_key_id=account_id,
+                    aws_secret_access_key="lambda-internal",
+                    config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+                )
+                self._clients[key] = client
+        return client
+
+    def exists(self, kind: str, event_source_arn: str, endpoint: str) -> Optional[bool]:
+        """True / False, or None when the source service gave no clear answer."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        _, _, _, region, account_id, resource = event_source_arn.split(":", 5)
+        # The queue's, the stream's (everything after "stream/") or the table's name.
+        name = resource if kind == SQS else resource.split("/", 1)[1] if kind == KINESIS else resource.split("/")[1]
+        if not name:
+            return False
+        client = self._client(SOURCE_SERVICES[kind], endpoint, account_id, region)
+        try:
+            if kind == SQS:
+                # What AWS's poller reads: the queue's attributes, by its URL.
+                client.get_queue_attributes(QueueUrl=f"{endpoint}/{account_id}/{name}", AttributeNames=["QueueArn"])
+                return True
+            if kind == KINESIS:
+                # By name, in the ARN's account and region (the client's): an ARN
+                # argument would route botocore through its account endpoints.
+                client.describe_stream_summary(StreamName=name)
+                return True
+            # DynamoDB: the table's current stream must be the one named.
+            table = client.describe_table(TableName=name)["Table"]
+            return table.get("LatestStreamArn") == event_source_arn
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
+                return False
+            log.warning("could not check event source %s: %s", event_source_arn, error)
+            return None
+        except (BotoCoreError, ValueError) as error:
+            log.warning("could not check event source %s: %s", event_source_arn, error)
+            return None
 
 
 def transition_reason(kind: str) -> str:
@@ -245,6 +334,30 @@ class EventSourceMappingsApi(LambdaApiBase):
             if not isinstance(pattern, dict):
                 raise invalid_parameter("Invalid filter pattern definition.")
 
+    # Source checks ---------------------------------------------------------------------
+    def _esm_source_checker(self) -> SourceChecker:
+        checker = self.__dict__.get("_esm_source_checker_instance")
+        if checker is None:
+            checker = self.__dict__.setdefault("_esm_source_checker_instance", SourceChecker())
+        return checker
+
+    def _esm_check_source(self, context: RequestContext, kind: str, event_source_arn: str) -> None:
+        """AWS's InvalidParameterValueException when an SQS queue, Kinesis stream or
+        DynamoDB stream does not exist (in the function's region). Not under the
+        store lock: this is a request to the gateway itself."""
+        if kind not in SOURCE_SERVICES:
+            return
+        parts = event_source_arn.split(":", 5)
+        region, account_id = parts[3], parts[4]
+        if region != context.region or not (account_id.isdigit() and len(account_id) == 12):
+            raise source_missing(kind, event_source_arn)
+        service = SOURCE_SERVICES[kind]
+        if not self.gateway.config.service_enabled(service):
+            log.warning("%s is not served (SERVICES); cannot check event source %s", service, event_source_arn)
+            return
+        if self._esm_source_checker().exists(kind, event_source_arn, self.gateway_endpoint(context)) is False:
+            raise source_missing(kind, event_source_arn)
+
     # Operations -----------------------------------------------------------------------
     def create_event_source_mapping(self, context: RequestContext, request: dict) -> dict:
         store = self.store(context)
@@ -253,12 +366,19 @@ class EventSourceMappingsApi(LambdaApiBase):
         if kind is None:
             raise invalid_parameter("Unrecognized event source.")
         with store.lock:
+            self._esm_function_arn(context, store, request["FunctionName"])
+        config: dict[str, Any] = copy.deepcopy(DEFAULTS[kind])
+        config.update({name: request[name] for name in ECHOED if request.get(name) is not None})
+        if request.get("StartingPositionTimestamp") is not None:
+            config["StartingPositionTimestamp"] = _epoch(request["StartingPositionTimestamp"])
+        self._esm_validate(kind, config, event_source_arn or "")
+        tags = dict(request.get("Tags") or {})
+        validate_tags(tags)
+        if event_source_arn:
+            self._esm_check_source(context, kind, event_source_arn)
+        with store.lock:
+            # Again: the function may have gone while the source was checked.
             function_arn_value = self._esm_function_arn(context, store, request["FunctionName"])
-            config: dict[str, Any] = copy.deepcopy(DEFAULTS[kind])
-            config.update({name: request[name] for name in ECHOED if request.get(name) is not None})
-            if request.get("StartingPositionTimestamp") is not None:
-                config["StartingPositionTimestamp"] = _epoch(request["StartingPositionTimestamp"])
-            self._esm_validate(kind, config, event_source_arn or "")
             uuid = str(uuidlib.uuid4())
             # Kafka consumers join the group named after the mapping unless told otherwise.
             if kind == MSK and "AmazonManagedKafkaEventSourceConfig" not in config:
@@ -267,7 +387,7 @@ class EventSourceMappingsApi(LambdaApiBase):
                 config["SelfManagedKafkaEventSourceConfig"] = {"ConsumerGroupId": uuid}
             self._esm_settle(store)
             if event_source_arn:
-                self._esm_check_duplicate(store, event_source_arn, function_arn_value)
+                self._esm_check_duplicate(store, kind, event_source_arn, function_arn_value)
             enabled = request.get("Enabled", True) is not False
             now = time.time()
             record = {
@@ -278,7 +398,7 @@ class EventSourceMappingsApi(LambdaApiBase):
                 "StateTransitionReason": transition_reason(kind),
                 "EventSourceMappingArn": esm_arn(store.region, store.account_id, uuid),
                 "_Enabled": enabled,
-                "_Tags": dict(request.get("Tags") or {}),
+                "_Tags": tags,
                 "_Created": now,
                 "_Kind": kind,
             }
@@ -291,7 +411,7 @@ class EventSourceMappingsApi(LambdaApiBase):
         return public(record)
 
     @staticmethod
-    def _esm_check_duplicate(store: LambdaStore, event_source_arn: str, function_arn_value: str) -> None:
+    def _esm_check_duplicate(store: LambdaStore, kind: str, event_source_arn: str, function_arn_value: str) -> None:
         for uuid, other in store.event_source_mappings.items():
             if (
                 other.get("EventSourceArn") == event_source_arn
@@ -299,6 +419,13 @@ class EventSourceMappingsApi(LambdaApiBase):
                 and other.get("State") != "Deleting"
             ):
                 name = function_arn_value.split(":")[6]
+                if kind == SQS:
+                    # test_lambda_integration_sqs.snapshot.json
+                    # TestSQSEventSourceMapping::test_duplicate_event_source_mappings
+                    raise conflict(
+                        f'An event source mapping with SQS arn (" {event_source_arn} ") and function (" {name} ") '
+                        f"already exists. Please update or delete the existing mapping with UUID {uuid}"
+                    )
                 raise conflict(
                     f'The event source arn (" {event_source_arn} ") and function (" {name} ") provided mapping already '
                     f"exists. Please update or delete the existing mapping with UUID {uuid}"

@@ -25,6 +25,7 @@ from ..models import LATEST, CodeInfo, Function, FunctionVersion, now_timestamp
 from ..state import Lifecycle, in_transition, mark_creating, mark_updating
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
+from .tags import validate_tags
 from .versions import publish_version
 
 CODE_SWEEP_DELAY = 1.0  # seconds: deletes in bulk share one sweep
@@ -96,16 +97,23 @@ class FunctionsApi(LambdaApiBase):
         package_type = request.get("PackageType") or "Zip"
         validation.validate_architectures(request.get("Architectures"))
         validation.validate_configuration(request)
+        validation.validate_logging_config(request.get("LoggingConfig"))
         validation.validate_zip_package(package_type, request.get("Runtime"), request.get("Handler"))
+        validate_tags(request.get("Tags") or {})
         store = self.store(context)
         if ref.name in store.functions:
             raise conflict(f"Function already exist: {ref.name}")
+        signing_arn = request.get("CodeSigningConfigArn")
+        if signing_arn:
+            self._signing_config(store, signing_arn)
         layers = self.resolve_layers(context, request["Layers"]) if request.get("Layers") else None
         code = self._intake(context, package_type, request.get("Code") or {}, creating=True)
         try:
             with store.lock:
                 if ref.name in store.functions:
                     raise conflict(f"Function already exist: {ref.name}")
+                if signing_arn:
+                    self._signing_config(store, signing_arn)  # again: it may have been deleted meanwhile
                 config = new_config(request, ref.name, context.region, context.account_id, code, layers)
                 mark_creating(config)
                 function = Function(
@@ -115,7 +123,7 @@ class FunctionsApi(LambdaApiBase):
                     latest=FunctionVersion(config=config, code=code),
                 )
                 function.tags = dict(request.get("Tags") or {})
-                function.code_signing_config_arn = request.get("CodeSigningConfigArn")
+                function.code_signing_config_arn = signing_arn
                 published = self._publish(function) if request.get("Publish") else None
                 store.add_function(function)
                 store.save_function(function)
@@ -136,6 +144,11 @@ class FunctionsApi(LambdaApiBase):
                 if published is not None:
                     response["FunctionArn"] = function.arn
         return response
+
+    def _signing_config(self, store: LambdaStore, arn: str) -> None:
+        """AWS's CodeSigningConfigNotFoundException for a config that does not exist
+        (the code signing family's lookup; the provider composes both)."""
+        self.code_signing_config_or_error(store, arn)  # type: ignore[attr-defined]
 
     def _create_ref(self, context: RequestContext, value: str) -> FunctionRef:
         ref = self.resolve(context, value)
@@ -315,6 +328,7 @@ class FunctionsApi(LambdaApiBase):
             config = function.latest.config
             if config.get("PackageType") == "Zip" and "Runtime" in request and not request["Runtime"]:
                 raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+            validation.validate_logging_config(request.get("LoggingConfig"), config.get("LoggingConfig"))
             apply_update(config, request, context.region, layers)
             mark_updating(config)
             store.save_function(function)

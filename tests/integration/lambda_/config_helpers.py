@@ -79,3 +79,52 @@ def error(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str, int]:
 
 def status(response: dict) -> int:
     return response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# Event sources (the companion services, through the same gateway) ---------------------------
+def create_queue(sqs: Any, name: Optional[str] = None) -> str:
+    """An SQS queue; returns its ARN."""
+    url = sqs.create_queue(QueueName=name or unique("queue"))["QueueUrl"]
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def create_stream(kinesis: Any) -> str:
+    """A one-shard Kinesis stream; returns its ARN."""
+    name = unique("stream")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+
+
+def create_table_stream(dynamodb: Any) -> str:
+    """A DynamoDB table with a stream; returns the stream's ARN."""
+    created = dynamodb.create_table(
+        TableName=unique("table"),
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return created["TableDescription"]["LatestStreamArn"]
+
+
+class EventSources:
+    """Real queues, streams and table streams for event source mappings (AWS
+    checks the source exists), in one account and region."""
+
+    def __init__(self, client_factory: Callable[..., Any], region: str = "us-east-1", access_key: str = "test") -> None:
+        self._make = lambda service: client_factory(service, region=region, access_key=access_key)
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._make(service)
+        return self._clients[service]
+
+    def queue(self, name: Optional[str] = None) -> str:
+        return create_queue(self._client("sqs"), name)
+
+    def stream(self) -> str:
+        return create_stream(self._client("kinesis"))
+
+    def table_stream(self) -> str:
+        return create_table_stream(self._client("dynamodb"))

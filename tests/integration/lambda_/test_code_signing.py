@@ -8,6 +8,7 @@ and ::test_code_signing_not_found_excs.
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -100,3 +101,32 @@ def test_default_policy_is_warn_and_list_pages(client):
         if not marker:
             break
     assert {c["CodeSigningConfigArn"] for c in arns} <= set(seen) and len(seen) == len(set(seen))
+
+
+def test_create_function_checks_its_code_signing_config(client):
+    # CodeSigningConfigNotFoundException is in CreateFunction's model errors; the message is the one
+    # AWS gives PutFunctionCodeSigningConfig for a missing config (put_function_csc_invalid_csc_arn).
+    missing_csc = (
+        "CodeSigningConfigNotFoundException",
+        f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {MISSING}.",
+        404,
+    )
+    name = f"csc-test-{uuid.uuid4().hex[:10]}"
+    assert error(create_function, client=client, name=name, CodeSigningConfigArn=MISSING) == missing_csc
+    assert error(client.get_function, FunctionName=name)[0] == "ResourceNotFoundException"
+    arn = client.create_code_signing_config(AllowedPublishers=PUBLISHERS)["CodeSigningConfig"]["CodeSigningConfigArn"]
+    create_function(client, name=name, CodeSigningConfigArn=arn)
+    assert client.get_function_code_signing_config(FunctionName=name)["CodeSigningConfigArn"] == arn
+    assert client.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == [
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+    ]
+
+
+def test_create_code_signing_config_tag_limit(client):
+    # The 50-tag limit TagResource enforces (TestLambdaTags::test_tag_limits) holds on create too.
+    assert error(
+        client.create_code_signing_config, AllowedPublishers=PUBLISHERS, Tags={f"{i}_key": f"{i}_value" for i in range(51)}
+    ) == ("InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
+    fifty = {f"{i}_key": f"{i}_value" for i in range(50)}
+    arn = client.create_code_signing_config(AllowedPublishers=PUBLISHERS, Tags=fifty)["CodeSigningConfig"]["CodeSigningConfigArn"]
+    assert client.list_tags(Resource=arn)["Tags"] == fifty

@@ -4,7 +4,15 @@ Expected shapes, codes and messages: LocalStack's AWS-recorded snapshots —
 test_lambda_api.snapshot.json (TestLambdaEventSourceMappings::test_event_source_mapping_exceptions,
 ::test_event_source_mapping_lifecycle, ::test_function_name_variations),
 event_source_mapping/test_api.snapshot.json (test_create_starting_position_validation_exceptions),
-event_source_mapping/test_lambda_integration_sqs.snapshot.json (create_event_source_mapping).
+event_source_mapping/test_lambda_integration_sqs.snapshot.json (create_event_source_mapping,
+TestSQSEventSourceMapping::test_duplicate_event_source_mappings),
+event_source_mapping/test_lambda_integration_kinesis.snapshot.json
+(TestKinesisSource::test_esm_with_not_existing_kinesis_stream),
+event_source_mapping/test_lambda_integration_dynamodbstreams.snapshot.json
+(TestDynamoDBEventSourceMapping::test_esm_with_not_existing_dynamodb_stream).
+
+AWS checks the source exists, so mappings here read from real queues, streams
+and table streams of the companion services (created in milliseconds).
 """
 
 from __future__ import annotations
@@ -14,32 +22,42 @@ import uuid
 
 import pytest
 
-from .config_helpers import create_function, error, error_or_none, publish_version, status, unique, wait_until
+from .config_helpers import (
+    EventSources, create_function, error, error_or_none, publish_version, status, unique, wait_until,
+)
 
 ACCOUNT = "000000000000"
+OTHER_ACCOUNT = "111111111111"
 ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function"
 NOT_FOUND = ("ResourceNotFoundException", "The resource you requested does not exist.", 404)
-
-
-def queue_arn() -> str:
-    return f"arn:aws:sqs:us-east-1:{ACCOUNT}:{unique('queue')}"
-
-
-def stream_arn() -> str:
-    return f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{unique('stream')}"
-
-
-def table_stream_arn() -> str:
-    return f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{unique('table')}/stream/2024-01-01T00:00:00.000"
+QUEUE_NOT_FOUND = (
+    "InvalidParameterValueException",
+    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+    "SQS Error Message: The specified queue does not exist for this wsdl version.",
+    400,
+)
 
 
 def invalid(message: str) -> tuple[str, str, int]:
     return ("InvalidParameterValueException", message, 400)
 
 
+def stream_not_found(source: str) -> tuple[str, str, int]:
+    return invalid(f"Stream not found: {source}")
+
+
+def missing_queue_arn(region: str = "us-east-1", account: str = ACCOUNT) -> str:
+    return f"arn:aws:sqs:{region}:{account}:{unique('missing')}"
+
+
 @pytest.fixture
 def client(aws_client):
     return aws_client("lambda")
+
+
+@pytest.fixture
+def sources(aws_client) -> EventSources:
+    return EventSources(aws_client)
 
 
 @pytest.fixture
@@ -51,8 +69,8 @@ def state_becomes(client, mapping_uuid: str, state: str) -> dict:
     return wait_until(lambda: (lambda m: m if m["State"] == state else None)(client.get_event_source_mapping(UUID=mapping_uuid)))
 
 
-def test_sqs_mapping_defaults_and_lifecycle(client, function):
-    source = queue_arn()
+def test_sqs_mapping_defaults_and_lifecycle(client, function, sources):
+    source = sources.queue()
     created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=source)
     assert status(created) == 202
     mapping_uuid = created["UUID"]
@@ -85,18 +103,18 @@ def test_sqs_mapping_defaults_and_lifecycle(client, function):
     wait_until(lambda: error_or_none(client.get_event_source_mapping, UUID=mapping_uuid) == NOT_FOUND)
 
 
-def test_created_disabled_mapping_settles_disabled(client, function):
-    created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn(), Enabled=False)
+def test_created_disabled_mapping_settles_disabled(client, function, sources):
+    created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=sources.queue(), Enabled=False)
     assert created["State"] == "Creating"
     state_becomes(client, created["UUID"], "Disabled")
 
 
-def test_stream_mapping_defaults(client, function):
+def test_stream_mapping_defaults(client, function, sources):
     # test_event_source_mapping_lifecycle (DynamoDB stream): AWS's stream defaults.
-    source = table_stream_arn()
+    source = sources.table_stream()
     created = client.create_event_source_mapping(
         FunctionName=function, EventSourceArn=source, StartingPosition="TRIM_HORIZON",
-        DestinationConfig={"OnFailure": {"Destination": queue_arn()}}, MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": sources.queue()}}, MaximumRetryAttempts=1,
     )
     assert created["StateTransitionReason"] == "User action"
     assert created["LastProcessingResult"] == "No records processed"
@@ -106,26 +124,26 @@ def test_stream_mapping_defaults(client, function):
         "StartingPosition": "TRIM_HORIZON", "TumblingWindowInSeconds": 0, "State": "Creating",
     }.items():
         assert created[key] == value, key
-    kinesis = client.create_event_source_mapping(FunctionName=function, EventSourceArn=stream_arn(), StartingPosition="LATEST")
+    kinesis = client.create_event_source_mapping(FunctionName=function, EventSourceArn=sources.stream(), StartingPosition="LATEST")
     assert kinesis["MaximumRetryAttempts"] == -1 and kinesis["DestinationConfig"] == {"OnFailure": {}}
     at = datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)
     at_timestamp = client.create_event_source_mapping(
-        FunctionName=function, EventSourceArn=stream_arn(), StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=at
+        FunctionName=function, EventSourceArn=sources.stream(), StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=at
     )
     assert at_timestamp["StartingPositionTimestamp"] == at
 
 
-def test_create_errors(client, function):
+def test_create_errors(client, function, sources):
     # test_event_source_mapping_exceptions
     assert error(client.create_event_source_mapping, FunctionName=function) == invalid("Unrecognized event source.")
-    assert error(client.create_event_source_mapping, FunctionName="doesnotexist", EventSourceArn=queue_arn()) == (
+    sqs, table, stream = sources.queue(), sources.table_stream(), sources.stream()
+    assert error(client.create_event_source_mapping, FunctionName="doesnotexist", EventSourceArn=sqs) == (
         invalid("Function does not exist")
     )
-    assert error(client.create_event_source_mapping, FunctionName=f"{function}:10", EventSourceArn=queue_arn()) == (
+    assert error(client.create_event_source_mapping, FunctionName=f"{function}:10", EventSourceArn=sqs) == (
         invalid("Function does not exist")
     )
     # test_create_starting_position_validation_exceptions
-    sqs, table, stream = queue_arn(), table_stream_arn(), stream_arn()
     assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=sqs, StartingPosition="LATEST") == (
         invalid("StartingPosition is not valid for SQS event sources.")
     )
@@ -148,27 +166,36 @@ def test_create_errors(client, function):
     assert client.create_event_source_mapping(FunctionName=function, EventSourceArn=sqs, BatchSize=11, MaximumBatchingWindowInSeconds=1)
     # Filter patterns must be JSON objects.
     assert error(
-        client.create_event_source_mapping, FunctionName=function, EventSourceArn=queue_arn(),
+        client.create_event_source_mapping, FunctionName=function, EventSourceArn=sources.queue(),
         FilterCriteria={"Filters": [{"Pattern": "not json"}]},
     ) == invalid("Invalid filter pattern definition.")
     patterned = client.create_event_source_mapping(
-        FunctionName=function, EventSourceArn=queue_arn(), FilterCriteria={"Filters": [{"Pattern": '{"body": {"a": [1]}}'}]}
+        FunctionName=function, EventSourceArn=sources.queue(), FilterCriteria={"Filters": [{"Pattern": '{"body": {"a": [1]}}'}]}
     )
     assert patterned["FilterCriteria"] == {"Filters": [{"Pattern": '{"body": {"a": [1]}}'}]}
 
 
-def test_duplicate_mapping_conflicts(client, function):
-    source = queue_arn()
+def test_duplicate_mapping_conflicts(client, function, sources):
+    # SQS: test_lambda_integration_sqs.snapshot.json TestSQSEventSourceMapping::test_duplicate_event_source_mappings
+    source = sources.queue()
     first = client.create_event_source_mapping(FunctionName=function, EventSourceArn=source)
     assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=source) == (
         "ResourceConflictException",
-        f'The event source arn (" {source} ") and function (" {function} ") provided mapping already exists. '
+        f'An event source mapping with SQS arn (" {source} ") and function (" {function} ") already exists. '
+        f"Please update or delete the existing mapping with UUID {first['UUID']}",
+        409,
+    )
+    stream = sources.stream()
+    first = client.create_event_source_mapping(FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST")
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST") == (
+        "ResourceConflictException",
+        f'The event source arn (" {stream} ") and function (" {function} ") provided mapping already exists. '
         f"Please update or delete the existing mapping with UUID {first['UUID']}",
         409,
     )
 
 
-def test_function_name_variations(client, function):
+def test_function_name_variations(client, function, sources):
     # test_function_name_variations: FunctionArn keeps the qualifier the caller gave.
     version = publish_version(client, function)
     client.create_alias(FunctionName=function, Name="myalias", FunctionVersion=version)
@@ -178,7 +205,7 @@ def test_function_name_variations(client, function):
         (f"{ACCOUNT}:function:{function}:{version}", f"{ARN}:{function}:{version}"),
         (f"{ARN}:{function}:myalias", f"{ARN}:{function}:myalias"),
     ):
-        assert client.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn())["FunctionArn"] == expected
+        assert client.create_event_source_mapping(FunctionName=name, EventSourceArn=sources.queue())["FunctionArn"] == expected
 
 
 def test_unknown_uuid(client):
@@ -189,8 +216,8 @@ def test_unknown_uuid(client):
     assert error(client.update_event_source_mapping, UUID=missing, BatchSize=1) == NOT_FOUND
 
 
-def test_update_validates_merged_configuration(client, function):
-    created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn())
+def test_update_validates_merged_configuration(client, function, sources):
+    created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=sources.queue())
     assert error(client.update_event_source_mapping, UUID=created["UUID"], BatchSize=50) == invalid(
         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
     )
@@ -200,10 +227,10 @@ def test_update_validates_merged_configuration(client, function):
     assert error(client.update_event_source_mapping, UUID=created["UUID"], FunctionName="doesnotexist") == invalid("Function does not exist")
 
 
-def test_list_filters_and_pages(client, function):
-    source = queue_arn()
+def test_list_filters_and_pages(client, function, sources):
+    source = sources.queue()
     other = create_function(client)
-    mine = [client.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn())["UUID"] for _ in range(3)]
+    mine = [client.create_event_source_mapping(FunctionName=function, EventSourceArn=sources.queue())["UUID"] for _ in range(3)]
     shared = client.create_event_source_mapping(FunctionName=other, EventSourceArn=source)["UUID"]
     by_function = client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
     assert [m["UUID"] for m in by_function] == mine
@@ -215,9 +242,57 @@ def test_list_filters_and_pages(client, function):
     assert [m["UUID"] for m in second["EventSourceMappings"]] == mine[2:] and "NextMarker" not in second
 
 
-def test_mappings_outlive_their_function(client):
+def test_mappings_outlive_their_function(client, sources):
     # AWS's DeleteFunction leaves event source mappings in place (use DeleteEventSourceMapping).
     name = create_function(client)
-    created = client.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn())
+    created = client.create_event_source_mapping(FunctionName=name, EventSourceArn=sources.queue())
     client.delete_function(FunctionName=name)
     assert client.get_event_source_mapping(UUID=created["UUID"])["FunctionArn"] == f"{ARN}:{name}"
+
+
+def test_sources_must_exist(client, function, sources, aws_client):
+    # test_esm_with_not_existing_kinesis_stream / test_esm_with_not_existing_dynamodb_stream
+    missing_stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{unique('missing')}"
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=missing_stream,
+                 StartingPosition="LATEST") == stream_not_found(missing_stream)
+    missing_table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{unique('missing')}/stream/2025-02-22T03:03:25.490"
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=missing_table,
+                 StartingPosition="LATEST") == stream_not_found(missing_table)
+    # A table that exists, but not with the stream named.
+    stale = sources.table_stream().rsplit("/", 1)[0] + "/2020-01-01T00:00:00.000"
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=stale,
+                 StartingPosition="LATEST") == stream_not_found(stale)
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=missing_queue_arn()) == QUEUE_NOT_FOUND
+    # "The Lambda function and the Amazon SQS queue must be in the same AWS Region"
+    # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html): a queue elsewhere is not found.
+    elsewhere = EventSources(aws_client, region="us-west-2").queue()
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=elsewhere) == QUEUE_NOT_FOUND
+    assert client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
+
+
+def test_source_checks_come_after_the_function_and_parameters(client, function):
+    assert error(client.create_event_source_mapping, FunctionName="doesnotexist", EventSourceArn=missing_queue_arn()) == (
+        invalid("Function does not exist")
+    )
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=missing_queue_arn(),
+                 StartingPosition="LATEST") == invalid("StartingPosition is not valid for SQS event sources.")
+
+
+def test_queue_of_another_account_is_checked_in_that_account(client, function, aws_client):
+    # Lambda reads SQS across accounts (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs-cross-account-example.html).
+    theirs = EventSources(aws_client, access_key=OTHER_ACCOUNT).queue()
+    assert theirs.split(":")[4] == OTHER_ACCOUNT
+    assert client.create_event_source_mapping(FunctionName=function, EventSourceArn=theirs)["EventSourceArn"] == theirs
+    missing = missing_queue_arn(account=OTHER_ACCOUNT)
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=missing) == QUEUE_NOT_FOUND
+
+
+def test_create_tag_limit(client, function, sources):
+    # The 50-tag limit TagResource enforces (TestLambdaTags::test_tag_limits) holds on create too.
+    too_many = {f"{i}_key": f"{i}_value" for i in range(51)}
+    assert error(client.create_event_source_mapping, FunctionName=function, EventSourceArn=sources.queue(), Tags=too_many) == (
+        invalid("Number of tags exceeds resource tag limit.")
+    )
+    fifty = {f"{i}_key": f"{i}_value" for i in range(50)}
+    created = client.create_event_source_mapping(FunctionName=function, EventSourceArn=sources.queue(), Tags=fifty)
+    assert client.list_tags(Resource=created["EventSourceMappingArn"])["Tags"] == fifty

@@ -424,6 +424,47 @@ def test_update_exceptions(client):
     )
 
 
+# LoggingConfig: levels are for JSON logs only. The message is AWS's (also quoted by cfn-lint rule
+# E3696); an update changes only the members it names, and switching JSON -> Text drops the levels
+# (TestLoggingConfig::test_advanced_logging_configuration_format_switch).
+LOG_LEVEL_WITH_TEXT = (
+    "InvalidParameterValueException",
+    'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or change the '
+    'LogFormat to "JSON" and try again.',
+    400,
+)
+
+
+def test_log_levels_need_json_format(client):
+    refused = unique()
+    for logging in ({"LogFormat": "Text", "ApplicationLogLevel": "DEBUG"}, {"LogFormat": "Text", "SystemLogLevel": "WARN"},
+                    {"ApplicationLogLevel": "DEBUG"}):
+        assert error_of(create, client=client, name=refused, LoggingConfig=logging) == LOG_LEVEL_WITH_TEXT
+    assert error_of(client.get_function, FunctionName=refused)[0] == "ResourceNotFoundException"
+
+    name = unique()
+    create(client, name, LoggingConfig={"LogFormat": "Text"})
+    wait_active(client, name)
+    assert error_of(client.update_function_configuration, FunctionName=name,
+                    LoggingConfig={"ApplicationLogLevel": "DEBUG"}) == LOG_LEVEL_WITH_TEXT
+    assert error_of(client.update_function_configuration, FunctionName=name,
+                    LoggingConfig={"LogFormat": "Text", "SystemLogLevel": "DEBUG"}) == LOG_LEVEL_WITH_TEXT
+    group = f"/aws/lambda/{name}"
+    assert client.get_function_configuration(FunctionName=name)["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": group}
+
+    as_json = client.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"})
+    assert as_json["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": group, "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO"}
+    wait_updated(client, name)
+    # A partial update on a JSON function may name a level alone.
+    partial = client.update_function_configuration(FunctionName=name, LoggingConfig={"SystemLogLevel": "WARN"})
+    assert partial["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": group, "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "WARN"}
+    wait_updated(client, name)
+    as_text = client.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    assert as_text["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": group}
+    wait_updated(client, name)
+    assert client.get_function_configuration(FunctionName=name)["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": group}
+
+
 def test_update_function_code_options(client):
     name = unique()
     create(client, name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from .config_helpers import create_function, error, publish_version, status, unique
+from .config_helpers import EventSources, create_function, error, publish_version, status, unique
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function"
 QUALIFIED = ("InvalidParameterValueException", "Tags on function aliases and versions are not supported. Please specify a function ARN.", 400)
@@ -71,10 +71,21 @@ def test_function_tag_limit(client):
     assert error(client.tag_resource, Resource=arn, Tags={"one_more": "x"}) == too_many
 
 
-def test_event_source_mapping_tags(client):
+def test_create_function_tag_limit(client):
+    # The same limit holds for CreateFunction's Tags (and CreateEventSourceMapping's /
+    # CreateCodeSigningConfig's: see their test files); nothing is created.
+    too_many = ("InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
+    name = unique("fn")
+    assert error(create_function, client=client, name=name, Tags={f"{i}_key": f"{i}_value" for i in range(51)}) == too_many
+    assert error(client.get_function, FunctionName=name)[0] == "ResourceNotFoundException"
+    create_function(client, name=name, Tags={f"{i}_key": f"{i}_value" for i in range(50)})
+    assert len(client.list_tags(Resource=f"{ARN}:{name}")["Tags"]) == 50
+
+
+def test_event_source_mapping_tags(client, aws_client):
     name = create_function(client)
     mapping = client.create_event_source_mapping(
-        FunctionName=name, EventSourceArn=f"arn:aws:sqs:us-east-1:000000000000:{unique('q')}", Tags={"team": "a"}
+        FunctionName=name, EventSourceArn=EventSources(aws_client).queue(), Tags={"team": "a"}  # AWS checks the queue exists
     )
     arn = mapping["EventSourceMappingArn"]
     assert client.list_tags(Resource=arn)["Tags"] == {"team": "a"}
