@@ -165,7 +165,9 @@ class ExecutionEnvironment:
         invocation = pending.invocation
         if self.init_error is not None:
             return InvocationResult(invocation.request_id, self.init_error, "Unhandled")
-        return self._dead_result(invocation)
+        result = self._dead_result(invocation)
+        result.never_ran = True  # the runtime died between invocations: safe to run elsewhere
+        return result
 
     def _dead_result(self, invocation: Invocation) -> InvocationResult:
         status = self.exit_status if self.exit_status is not None else 1

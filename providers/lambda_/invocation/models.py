@@ -38,6 +38,7 @@ class InvocationResult:
     max_memory_mb: int = 0
     executed_version: str = "$LATEST"
     timed_out: bool = False
+    never_ran: bool = False  # the environment died before its runtime took the invocation
     # Streamed responses: the body as the function writes it, its content type,
     # and (once the stream ended) the error the function reported mid-stream.
     chunks: Optional[Iterator[bytes]] = None

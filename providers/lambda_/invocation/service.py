@@ -116,6 +116,10 @@ class InvocationService:
             keep = False
             try:
                 result = self._run(target, env, invocation, cold)
+                if result.never_ran:  # the warm environment had just died: once more on a fresh one
+                    pool.release(env, False)
+                    env, cold = pool.acquire()
+                    result = self._run(target, env, invocation, cold)
                 keep = not result.timed_out and self.keepalive_seconds > 0
                 if result.chunks is not None:
                     result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep)

@@ -186,3 +186,16 @@ def test_json_log_format_writes_platform_records(lambda_client, aws_client):
 
     record = wait_until(init_start, message="platform.initStart in CloudWatch")[0]["record"]
     assert record["initializationType"] == "on-demand" and record["runtimeVersion"] == "python:3.12.v1"
+
+
+def test_the_invoke_right_after_a_crash_gets_a_fresh_environment(lambda_client):
+    """A runtime that posts its error and exits: the next invoke, sent at once,
+    must not be handed to the dying environment."""
+    code = ("exports.handler = async (event) => {\n"
+            "  if (event.crash) { Promise.reject(new Error('kaput')); await new Promise(() => setTimeout(() => {}, 50)); }\n"
+            "  return 'fine';\n};\n")
+    name = create_function(lambda_client, "node", zip_bytes=node_zip(code))
+    for _ in range(10):
+        crashed = lambda_client.invoke(FunctionName=name, Payload=b'{"crash": true}')
+        assert _error(crashed)["errorType"] == "Runtime.UnhandledPromiseRejection"
+        assert json.loads(lambda_client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "fine"

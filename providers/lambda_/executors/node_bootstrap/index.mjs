@@ -21,31 +21,86 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const HANDLER_STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
 
 // ---- logging as the AWS Node.js runtime prints it -------------------------------
+// Text: `<ISO time>\t<requestId>\t<LEVEL>\t<util.format(...)>` with newlines as \r.
+// JSON (AWS_LAMBDA_LOG_FORMAT=JSON): {timestamp, level, requestId, message}; one
+// argument is the message as is (an Error as {errorType, errorMessage, stackTrace});
+// several are util.format'ed, the first Error adding errorType/errorMessage/stackTrace.
+// AWS_LAMBDA_LOG_LEVEL drops records below it (TRACE < DEBUG < INFO < WARN < ERROR <
+// FATAL; unset: everything); console.log is INFO, console.fatal always logs.
 let currentRequestId = undefined;
-const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+const jsonLogs = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const minLevel = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()] ?? LEVELS.TRACE;
+
+function jsonErrorReplacer(_key, value) {
+  if (value instanceof Error) {
+    return Object.assign(
+      {
+        errorType: value?.constructor?.name ?? "UnknownError",
+        errorMessage: value.message,
+        stackTrace: typeof value.stack === "string" ? value.stack.split("\n") : value.stack,
+      },
+      value,
+    );
+  }
+  return value;
+}
+
+function jsonRecord(time, level, args) {
+  const record = { timestamp: time, level, requestId: currentRequestId };
+  if (args.length === 1) {
+    record.message = args[0];
+    try {
+      return JSON.stringify(record, jsonErrorReplacer);
+    } catch {
+      record.message = util.format(record.message);
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(...args);
+  const error = args.find((arg) => arg instanceof Error);
+  if (error) {
+    record.errorType = error?.constructor?.name ?? "UnknownError";
+    record.errorMessage = error.message;
+    record.stackTrace = typeof error.stack === "string" ? error.stack.split("\n") : [];
+  }
+  return JSON.stringify(record);
+}
+
 function writeLog(level, args) {
   const time = new Date().toISOString();
-  let line;
-  if (jsonLogs) {
-    const message = args.length === 1 && typeof args[0] === "string" ? args[0] : util.format(...args);
-    line = JSON.stringify({ timestamp: time, level, requestId: currentRequestId, message });
-  } else {
-    line = `${time}\t${currentRequestId ?? "undefined"}\t${level}\t${util.format(...args)}`.replace(/\n/g, "\r");
-  }
-  process.stdout.write(line + "\n");
+  const line = jsonLogs
+    ? jsonRecord(time, level, args)
+    : `${time}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+  process.stdout.write(line.replace(/\n/g, "\r") + "\n");
 }
-console.log = (...a) => writeLog("INFO", a);
-console.info = (...a) => writeLog("INFO", a);
-console.warn = (...a) => writeLog("WARN", a);
-console.error = (...a) => writeLog("ERROR", a);
-console.debug = (...a) => writeLog("DEBUG", a);
-console.trace = (...a) => writeLog("TRACE", a);
+const nop = () => {};
+const log = {};
+for (const level of Object.keys(LEVELS)) {
+  log[level] = LEVELS[level] >= minLevel || level === "FATAL" ? (message, ...params) => writeLog(level, [message, ...params]) : nop;
+}
+console.trace = log.TRACE;
+console.debug = log.DEBUG;
+console.info = log.INFO;
+console.log = log.INFO;
+console.warn = log.WARN;
+console.error = log.ERROR;
+console.fatal = log.FATAL;
+
+// An error logged by the runtime itself ("Invoke Error", "Uncaught Exception"...):
+// text: `<label> \t{"errorType", "errorMessage", own enumerable properties, "stack": [lines]}`;
+// JSON: the error alone as the record's message.
+function logError(label, error) {
+  const asError = intoError(error);
+  if (jsonLogs) log.ERROR(asError);
+  else log.ERROR(label, formatted(asError));
+}
 
 // ---- Runtime API client ------------------------------------------------------------
-function request(method, urlPath, body, headers = {}) {
+function request(method, urlPath, body, headers = {}, via = agent) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: apiHost, port: apiPort, method, path: BASE + urlPath, agent, headers },
+      { host: apiHost, port: apiPort, method, path: BASE + urlPath, agent: via, headers },
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
@@ -59,32 +114,96 @@ function request(method, urlPath, body, headers = {}) {
   });
 }
 
-function errorBody(error) {
-  if (error instanceof Error) {
-    return {
-      errorType: error.name || "Error",
-      errorMessage: error.message,
-      trace: typeof error.stack === "string" ? error.stack.split("\n") : [],
-    };
-  }
-  return { errorType: typeof error === "object" && error ? "Error" : "string", errorMessage: String(error), trace: [] };
+// ---- errors as the AWS Node.js runtime reports them ------------------------------------
+// Errors (native, or duck-typed: string name, message and stack) keep their name,
+// message and stack lines; any other thrown value is {typeof, toString(), []}.
+function looksLikeError(value) {
+  return Boolean(value && value.name && value.message && value.stack &&
+    typeof value.name === "string" && typeof value.message === "string" && typeof value.stack === "string");
 }
 
-async function postError(urlPath, error, type) {
-  const body = JSON.stringify(type ? { ...errorBody(error), errorType: type } : errorBody(error));
-  await request("POST", urlPath, body, {
+function errorBody(error) {
+  try {
+    if (util.types.isNativeError(error) || looksLikeError(error)) {
+      return { errorType: error.name, errorMessage: error.message, trace: error.stack.split("\n") };
+    }
+    return { errorType: typeof error, errorMessage: error.toString(), trace: [] };
+  } catch {
+    return {
+      errorType: "handled",
+      errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+    };
+  }
+}
+
+function intoError(error) {
+  if (error instanceof Error) return error;
+  try {
+    return new Error(error);
+  } catch {
+    return new Error(util.inspect(error));
+  }
+}
+
+// "\t" + the error as JSON with its name, message, code, own enumerable properties
+// and stack lines (nested errors alike).
+function formatted(error) {
+  try {
+    return "\t" + JSON.stringify(error, (_key, value) => {
+      if (!(value instanceof Error)) return value;
+      const plain = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+      if (typeof value.stack === "string") plain.stack = value.stack.split("\n");
+      return plain;
+    });
+  } catch {
+    return "\t" + JSON.stringify(errorBody(error));
+  }
+}
+
+function postError(urlPath, error, via = agent) {
+  const body = errorBody(error);
+  return request("POST", urlPath, JSON.stringify(body), {
     "Content-Type": "application/json",
-    "Lambda-Runtime-Function-Error-Type": type || (error && error.name) || "Error",
-  });
+    "Lambda-Runtime-Function-Error-Type": headerValue(body.errorType),
+  }, via);
+}
+function headerValue(value) {
+  return String(value).replace(/[^\t\x20-\x7e]/g, "");
 }
 
 // ---- handler loading -----------------------------------------------------------------
-class UserCodeError extends Error {}
+// The runtime's own errors: class `X` named `Runtime.X` (the text logs and the
+// Runtime API show the name, JSON logs the class name, as AWS's do).
+const runtimeErrorClasses = new Map();
 function namedError(name, message) {
-  const error = new UserCodeError(message);
-  error.name = name;
-  return error;
+  const shortName = name.replace(/^Runtime\./, "");
+  let Class = runtimeErrorClasses.get(shortName);
+  if (!Class) {
+    Class = { [shortName]: class extends Error {} }[shortName];
+    Class.prototype.name = `Runtime.${shortName}`;
+    runtimeErrorClasses.set(shortName, Class);
+  }
+  return new Class(message);
 }
+
+class UnhandledPromiseRejection extends Error {
+  constructor(reason, promise) {
+    super(messageOf(reason));
+    this.reason = reason;
+    this.promise = promise;
+  }
+}
+UnhandledPromiseRejection.prototype.name = "Runtime.UnhandledPromiseRejection";
+function messageOf(value) {
+  try {
+    return value === undefined ? undefined : String(value);
+  } catch {
+    return util.inspect(value);
+  }
+}
+
+const NODEJS_EXIT_MESSAGE = "The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly " +
+  "caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes";
 
 async function loadHandler() {
   const match = /^([^.]*?)\.(.+)$/.exec(path.basename(HANDLER));
@@ -196,15 +315,27 @@ function streamingResponse(requestId) {
   stream.setContentType = (type) => { contentType = type; };
   stream.fail = (error) => {
     const r = open();
-    const body = Buffer.from(JSON.stringify(errorBody(error))).toString("base64");
-    r.addTrailers({ "Lambda-Runtime-Function-Error-Type": (error && error.name) || "Error", "Lambda-Runtime-Function-Error-Body": body });
+    const detail = errorBody(error);
+    const body = Buffer.from(JSON.stringify(detail)).toString("base64");
+    r.addTrailers({ "Lambda-Runtime-Function-Error-Type": headerValue(detail.errorType), "Lambda-Runtime-Function-Error-Body": body });
     r.end();
   };
   return { stream, finished };
 }
 
 // ---- the loop ---------------------------------------------------------------------------------
-function makeContext(headers, deadline, onDone) {
+// What to do when the event loop runs dry during an invocation (AWS's runtime does it
+// from 'beforeExit'): answer a callback that waits for an empty loop, answer null for
+// a non-async handler that never called back, fail an async one that never settled.
+// The runtime's idle keep-alive socket is unref'd by the agent: it never counts.
+let onEmptyLoop = null;
+process.on("beforeExit", () => {
+  const action = onEmptyLoop;
+  onEmptyLoop = null;
+  if (action) action();
+});
+
+function makeContext(headers, deadline) {
   const context = {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
@@ -215,9 +346,6 @@ function makeContext(headers, deadline, onDone) {
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: (error, result) => onDone(error, result),
-    succeed: (result) => onDone(null, result),
-    fail: (error) => onDone(error ?? "handled"),
   };
   if (headers["lambda-runtime-client-context"]) {
     try { context.clientContext = JSON.parse(headers["lambda-runtime-client-context"]); } catch { /* ignore */ }
@@ -228,21 +356,92 @@ function makeContext(headers, deadline, onDone) {
   return context;
 }
 
+// One non-streaming invocation: resolves {error} or {result} as AWS's runtime decides.
+// callback(null, r) answers once the event loop is empty (at once with
+// callbackWaitsForEmptyEventLoop = false); callback(error), context.done/succeed/fail
+// and a returned promise answer at once; only the first of them counts.
+function runHandler(handler, isAsync, event, context) {
+  return new Promise((resolve) => {
+    let answered = false;
+    const answer = (outcome) => {
+      answered = true;
+      onEmptyLoop = null;
+      resolve(outcome);
+    };
+    const failed = (error) => error !== undefined && error !== null;
+    let called = false;
+    const once = (fn) => (...args) => {
+      if (called) return;
+      called = true;
+      // Answered already (null when the loop ran dry): AWS logs this. A late call
+      // never touches a later invocation's state.
+      if (answered) {
+        console.error("Invocation has already been reported as done. Cannot call complete more than once per invocation.");
+        return;
+      }
+      fn(...args);
+    };
+    const callback = once((error, result) => {
+      onEmptyLoop = null;
+      if (failed(error)) answer({ error });
+      else if (!context.callbackWaitsForEmptyEventLoop) answer({ result });
+      else onEmptyLoop = () => setImmediate(() => answer({ result }));
+    });
+    const done = once((error, result) => answer(failed(error) ? { error } : { result }));
+    context.done = done;
+    context.succeed = (result) => done(null, result);
+    context.fail = (error) => done(failed(error) ? error : "handled");
+    onEmptyLoop = () => answer(isAsync ? { error: namedError("NodeJsExit", NODEJS_EXIT_MESSAGE) } : { result: null });
+    try {
+      const returned = handler(event, context, callback);
+      if (returned && typeof returned.then === "function") {
+        returned.then(context.succeed, context.fail);
+      }
+    } catch (error) {
+      callback(error);
+    }
+  });
+}
+
+// An uncaught exception or unhandled rejection: AWS's runtime posts it as the error of
+// the current (or last) invocation, or as the init error before any, then exits.
+let lastRequestId = undefined;
+let dying = false;
+function crash(label, error, status) {
+  logError(label, error);
+  if (dying) return;
+  dying = true;
+  onEmptyLoop = null;
+  const target = lastRequestId ? `/invocation/${lastRequestId}/error` : "/init/error";
+  // Its own connection: the runtime's one keep-alive socket may be busy (a long poll).
+  postError(target, error, false).then(() => process.exit(status), () => process.exit(status));
+}
+process.on("uncaughtException", (error) => crash("Uncaught Exception", error, 129));
+process.on("unhandledRejection", (reason, promise) =>
+  crash("Unhandled Promise Rejection", new UnhandledPromiseRejection(reason, promise), 128));
+
 async function main() {
   let handler;
   try {
     handler = await loadHandler();
   } catch (error) {
-    writeLog("ERROR", [util.inspect(error)]);
-    await postError("/init/error", error, error instanceof UserCodeError ? error.name : undefined);
-    process.exit(1);
+    logError("Uncaught Exception", error);
+    dying = true;
+    await postError("/init/error", error);
+    process.exit(129);
   }
   const streaming = handler[HANDLER_STREAMING] === "response";
-  for (;;) {
+  let isAsync = false;
+  try {
+    isAsync = handler.constructor?.name === "AsyncFunction";
+  } catch { /* not async */ }
+  while (!dying) {
     const next = await request("GET", "/invocation/next");
+    if (dying) break;
     const requestId = next.headers["lambda-runtime-aws-request-id"];
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"]);
     currentRequestId = requestId;
+    lastRequestId = requestId;
     process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"] || "";
     let event;
     try {
@@ -253,47 +452,43 @@ async function main() {
     }
     if (streaming) {
       const { stream, finished } = streamingResponse(requestId);
-      try {
-        await handler(event, stream, makeContext(next.headers, deadline, () => {}));
-        if (!stream.writableEnded) stream.end();
-      } catch (error) {
-        stream.fail(error);
-      }
-      await finished;
+      const ran = await new Promise((resolve) => {
+        // A handler whose promise never settles: on to the next invocation (this one times out).
+        onEmptyLoop = () => resolve(false);
+        const settle = () => resolve(true);
+        try {
+          Promise.resolve(handler(event, stream, makeContext(next.headers, deadline)))
+            .then(() => { if (!stream.writableEnded) stream.end(); }, (error) => stream.fail(error))
+            .then(settle);
+        } catch (error) {
+          stream.fail(error);
+          settle();
+        }
+      });
+      onEmptyLoop = null;
+      if (ran) await finished;
       continue;
     }
-    const outcome = await new Promise((resolve) => {
-      let settled = false;
-      const finish = (error, result) => {
-        if (settled) return;
-        settled = true;
-        resolve({ error, result });
-      };
-      const context = makeContext(next.headers, deadline, finish);
+    const outcome = await runHandler(handler, isAsync, event, makeContext(next.headers, deadline));
+    if (dying) break;
+    // Any value but undefined and null is an error (callback(0) fails with errorType "number").
+    let error = outcome.error;
+    if (!("error" in outcome)) {
+      let body;
       try {
-        const returned = handler(event, context, finish);
-        if (returned && typeof returned.then === "function") returned.then((r) => finish(null, r), (e) => finish(e ?? "error"));
-      } catch (error) {
-        finish(error);
+        body = JSON.stringify(outcome.result === undefined ? null : outcome.result) ?? "null";
+      } catch {
+        body = undefined;
+        error = new Error("Unable to stringify response body");
       }
-    });
-    if (outcome.error !== null && outcome.error !== undefined) {
-      const error = outcome.error;
-      writeLog("ERROR", ["Invoke Error", JSON.stringify(errorBody(error))]);
-      await postError(`/invocation/${requestId}/error`, error);
-    } else {
-      const body = outcome.result === undefined ? "null" : JSON.stringify(outcome.result);
-      await request("POST", `/invocation/${requestId}/response`, body ?? "null", { "Content-Type": "application/json" });
+      if (body !== undefined) {
+        await request("POST", `/invocation/${requestId}/response`, body, { "Content-Type": "application/json" });
+        continue;
+      }
     }
+    logError("Invoke Error", error);
+    await postError(`/invocation/${requestId}/error`, error);
   }
 }
 
-process.on("unhandledRejection", (reason) => {
-  writeLog("ERROR", ["Unhandled Promise Rejection", util.inspect(reason)]);
-  process.exit(128);
-});
-
-main().catch((error) => {
-  writeLog("ERROR", [util.inspect(error)]);
-  process.exit(1);
-});
+main().catch((error) => crash("Uncaught Exception", error, 129));
