@@ -14,9 +14,23 @@ still get an error its SDK can parse, in the wire protocol of the request:
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
+import re
+from xml.sax.saxutils import escape as _escape
 
 from gateway.http import HttpRequest, HttpResponse
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML cannot carry (controls, lone surrogates)
+    replaced by U+FFFD, so that an echoed client value keeps the document well-formed."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    return _escape(xml_safe(text))
 
 
 def is_json_request(request: HttpRequest) -> bool:

@@ -17,7 +17,16 @@ choice, so the dispatcher is skipped. What we add on the way in:
   request (SQS query without auth, a region only the host carried) lands in the
   region the gateway identified; signed requests get the same region either way;
 - S3 only: the host moto sees (see ``s3_hosts``), so that path-style,
-  virtual-host and presigned requests all resolve the right bucket.
+  virtual-host and presigned requests all resolve the right bucket;
+- SQS only: a query request with its parameters in the URL and no body gets a
+  form Content-Type, which is how moto tells the query protocol from JSON.
+
+Before moto runs a request, the gateway's parser and validator for the service
+check it (``precheck``): a client's mistake is answered there, in AWS's words.
+What moto still raises for a well-formed request is mapped to the client's
+error it stands for (``moto_errors``: a lookup of something that does not
+exist is the operation's not-found error); only what cannot be classified is a
+500, and it is logged with its traceback.
 
 Limitations:
 
@@ -42,22 +51,26 @@ from xml.parsers.expat import ExpatError
 from botocore.model import OperationNotFoundError
 
 from gateway.context import RequestContext
+from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
 from gateway.provider import Provider
 
-from . import s3_hosts
-from .errors import error_response, is_json_request
+from . import moto_errors, precheck, s3_hosts
+from .errors import error_response, is_json_request, xml_safe
 from .wsgi import build_environ, call_wsgi, underscored_names
 
 if TYPE_CHECKING:
+    from botocore.model import OperationModel
     from flask import Flask
 
     from gateway.app import Gateway
+    from gateway.codec import ServiceCodec
 
 log = logging.getLogger("gateway.companions")
 
 _MOTO_NOT_IMPLEMENTED = re.compile(r"The (\w+) action has not been implemented")
 _FLASK_DEFAULT_MIMETYPE = "text/html; charset=utf-8"
+_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")  # an SQS queue URL's path
 
 
 class MotoProvider(Provider):
@@ -68,11 +81,27 @@ class MotoProvider(Provider):
     moto_service: str = ""
     #: moto backends whose state ``on_reset`` clears.
     backends: tuple[str, ...] = ()
+    #: Parse and validate requests with the service model before moto runs them
+    #: (see ``precheck``).
+    check_requests: bool = True
 
     def __init__(self, gateway: "Gateway") -> None:
         super().__init__(gateway)
         self._app: Optional["Flask"] = None
         self._app_lock = threading.Lock()
+        self._codec: Optional["ServiceCodec"] = None
+
+    def codec(self) -> "ServiceCodec":
+        """The gateway's parser, validator and serializer for this service."""
+        if self._codec is None:
+            shared = getattr(self.gateway, "codec", None)
+            if shared is not None:
+                self._codec = shared(self.service)
+            else:  # a stand-in gateway that only carries the models
+                from gateway.codec import ServiceCodec
+
+                self._codec = ServiceCodec(self.gateway.models.get(self.service))
+        return self._codec
 
     # Serving -------------------------------------------------------------------
     def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
@@ -82,6 +111,20 @@ class MotoProvider(Provider):
         refused = self._check_operation(context, request, operation)
         if refused is not None:
             return refused
+        parsed = precheck.Parsed()
+        if self.check_requests:
+            try:
+                parsed = precheck.parse(self.codec(), request)
+                if parsed.operation is not None:
+                    context.operation = parsed.operation
+                    precheck.validate(self.codec(), parsed.operation, parsed.params or {})
+                    self.check_params(context, parsed.operation, parsed.params or {})
+            except ServiceError as error:
+                return self._service_error(context, error, parsed.operation)
+            if parsed.operation is None:
+                refused = self.check_unparsed(context, request)
+                if refused is not None:
+                    return refused
         environ = self.environ(context, request)
         try:
             response = call_wsgi(self.app(), environ)
@@ -91,19 +134,35 @@ class MotoProvider(Provider):
             return self._not_implemented(context, request, error)
         except ExpatError as error:
             return self._malformed_xml(context, request, error)
-        except (ValueError, TypeError) as error:
-            if "entities are disabled" in str(error) or "Forbidden" in type(error).__name__:
+        except Exception as error:  # noqa: BLE001 - a moto failure must not take the gateway down
+            if isinstance(error, (ValueError, TypeError)) and (
+                "entities are disabled" in str(error) or "Forbidden" in type(error).__name__
+            ):
                 return self._malformed_xml(context, request, error)
-            # moto converting a client's value (int("abc"), ...): the client's mistake.
-            log.debug("moto %s refused a value: %r", self.moto_service, error)
-            return self._error(context, request, 400, "InvalidParameterValue", f"Invalid parameter value: {error}")
-        except Exception:  # noqa: BLE001 - a moto bug must not take the gateway down
-            log.exception("moto %s failed on %s %s", self.moto_service, request.method, request.path)
-            return self._error(context, request, 500, "InternalFailure", "An internal error occurred")
+            return self._moto_failed(context, request, parsed, error)
         # moto copies its internal "status" into the headers; it is not an HTTP header.
         response.headers.remove("status")
         self._fix_content_type(request, response)
+        if response.status >= 400:
+            self._fix_error_body(response)
         return self.after(context, request, response)
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        """Per-service checks of a valid request before moto runs it (raise ``ServiceError``)."""
+
+    def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
+        """Per-service checks of a request the model's parser could not route."""
+        return None
+
+    def classify(
+        self,
+        error: Exception,
+        request: HttpRequest,
+        operation: Optional["OperationModel"],
+        params: Optional[dict[str, Any]],
+    ) -> Optional[ServiceError]:
+        """Per-service meaning of an exception moto raised (None: see ``moto_errors``)."""
+        return None
 
     def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         """Per-service touch-ups of moto's answer."""
@@ -121,6 +180,20 @@ class MotoProvider(Provider):
             response.headers["Content-Type"] = "text/xml"
         else:
             response.headers.remove("Content-Type")
+
+    @staticmethod
+    def _fix_error_body(response: HttpResponse) -> None:
+        """moto echoes client values into its XML errors as they came, control
+        characters included; keep the document well-formed."""
+        body = response.body
+        if not isinstance(body, (bytes, bytearray)) or not body.lstrip().startswith(b"<"):
+            return
+        text = body.decode("utf-8", "replace")
+        safe = xml_safe(text)
+        if safe != text:
+            response.body = safe.encode("utf-8")
+            if "Content-Length" in response.headers:
+                response.headers["Content-Length"] = str(len(response.body))
 
     def environ(self, context: RequestContext, request: HttpRequest) -> dict[str, Any]:
         from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
@@ -184,6 +257,38 @@ class MotoProvider(Provider):
             return self._error(context, request, 400, "MissingAction", "Missing Action")
         return None
 
+    def _service_error(
+        self, context: RequestContext, error: ServiceError, operation: Optional["OperationModel"]
+    ) -> HttpResponse:
+        """``error`` in the service's protocol; a message echoing the client's values
+        stays well-formed XML."""
+        codec = self.codec()
+        if error.message and "json" not in codec.model.metadata.get("protocol", ""):
+            error.message = xml_safe(error.message)
+        return codec.serializer.serialize_error(error, operation, context.request_id)
+
+    def _moto_failed(
+        self, context: RequestContext, request: HttpRequest, parsed: precheck.Parsed, error: Exception
+    ) -> HttpResponse:
+        """moto raised for a request it accepted: the client's mistake (a 4xx, see
+        ``moto_errors``) or, where it cannot be classified, a logged 500."""
+        model = self.gateway.models.get(self.service)
+        operation = parsed.operation
+        if operation is None:
+            name = self._requested_operation(context, request)
+            if name and name in model.operation_names:
+                operation = model.operation_model(name)
+        client_error = self.classify(error, request, operation, parsed.params)
+        if client_error is None:
+            client_error = moto_errors.classify(error, model, operation, parsed.params)
+        if client_error is None:
+            log.exception("moto %s failed on %s %s", self.moto_service, request.method, request.path)
+            return self._error(context, request, 500, "InternalFailure", "An internal error occurred")
+        log.debug("moto %s raised %r: answering %s", self.moto_service, error, client_error.code, exc_info=True)
+        if parsed.operation is not None:  # the request is in the model's protocol
+            return self._service_error(context, client_error, parsed.operation)
+        return self._error(context, request, client_error.status or 400, client_error.code, client_error.message or "")
+
     def _malformed_xml(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         log.debug("moto %s could not read the XML body: %r", self.moto_service, error)
         return self._error(
@@ -235,9 +340,28 @@ class MotoProvider(Provider):
         return "".join(part.title() for part in match.group(1).split("_")) if match else "unknown"
 
 
+def _raised_in(error: BaseException, package: str, *functions: str) -> bool:
+    """Whether ``error`` was raised by code of ``package`` (in one of ``functions``)."""
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return False
+    frame = traceback.tb_frame
+    module = frame.f_globals.get("__name__", "")
+    if not (module == package or module.startswith(package + ".")):
+        return not functions and type(error).__module__.startswith(package)
+    return not functions or frame.f_code.co_name in functions
+
+
 class S3Provider(MotoProvider):
     service = moto_service = "s3"
     backends = ("s3",)
+    # S3 does not validate requests against its model the way Coral services do
+    # (no "1 validation error detected"), and it is lenient where the model is
+    # strict (an ``Expires`` or ``If-Modified-Since`` that is no date is kept or
+    # ignored, not refused); moto's S3 reads the REST protocol itself.
+    check_requests = False
 
     def moto_host(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
         return s3_hosts.moto_host(request.host, context.region)
@@ -267,6 +391,22 @@ class S3Provider(MotoProvider):
             return self._error(context, request, 403, "AccessDenied", "Access Denied")
         return response
 
+    def classify(
+        self,
+        error: Exception,
+        request: HttpRequest,
+        operation: Optional["OperationModel"],
+        params: Optional[dict[str, Any]],
+    ) -> Optional[ServiceError]:
+        if _raised_in(error, "moto.s3", "get_canned_acl", "_acl_from_headers"):
+            return ServiceError("InvalidArgument", "The ACL headers name no canned ACL or no valid grant", 400)
+        if isinstance(error, (KeyError, IndexError)):
+            if "uploadId" in request.query_args:
+                return ServiceError("NoSuchUpload", "The specified upload does not exist.", 404)
+            if request.method == "POST" and error.args == ("key",):
+                return ServiceError("InvalidArgument", "Bucket POST must contain a field named 'key'.", 400)
+        return None
+
     def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         # S3's own code for functionality it does not implement.
         message = str(error) or "A header or query you provided implies functionality that is not implemented."
@@ -277,20 +417,95 @@ class SqsProvider(MotoProvider):
     service = moto_service = "sqs"
     backends = ("sqs",)
 
+    def environ(self, context: RequestContext, request: HttpRequest) -> dict[str, Any]:
+        environ = super().environ(context, request)
+        # A query request with its parameters in the URL (``GET /?Action=ListQueues``)
+        # and no form body: moto picks the protocol from the Content-Type, and
+        # without one would read the (empty) body as JSON and see no parameters.
+        if (
+            "HTTP_X_AMZ_TARGET" not in environ
+            and not environ.get("CONTENT_TYPE")
+            and "Action" in request.query_args
+        ):
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        return environ
+
+    def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
+        """A query request (the model is JSON, so the parser did not read it): the
+        required string members, which keep their names in the query protocol."""
+        name = self._requested_operation(context, request)
+        model = self.gateway.models.get(self.service)
+        if not name or name not in model.operation_names or "X-Amz-Target" in request.headers:
+            return None
+        shape = model.operation_model(name).input_shape
+        if shape is None:
+            return None
+        fields = dict(request.query_args)
+        if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            fields.update(parse_qs(request.body.decode("latin-1"), keep_blank_values=True))
+        present = {key.split(".", 1)[0] for key, values in fields.items() if any(values)}
+        if _QUEUE_PATH.match(request.path):  # old clients send to the queue URL
+            present.add("QueueUrl")
+        for member in shape.required_members:
+            if shape.members[member].type_name == "string" and member not in present:
+                message = f"The request must contain the parameter {member}."
+                return self._error(context, request, 400, "MissingParameter", message)
+        return None
+
 
 class SnsProvider(MotoProvider):
     service = moto_service = "sns"
     backends = ("sns",)
 
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        if operation.name == "Publish" and not any(params.get(m) for m in ("TopicArn", "TargetArn", "PhoneNumber")):
+            raise ServiceError(
+                "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter", 400
+            )
+
 
 class KinesisProvider(MotoProvider):
     service = moto_service = "kinesis"
     backends = ("kinesis",)
+    #: AWS's default shard quota per account and region (500 in the largest
+    #: regions). moto has none: it would build every shard asked for.
+    shard_limit = 500
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        member = {"CreateStream": "ShardCount", "UpdateShardCount": "TargetShardCount"}.get(operation.name)
+        requested = params.get(member) if member else None
+        if isinstance(requested, int) and requested > self.shard_limit:
+            raise ServiceError(
+                "LimitExceededException",
+                f"This request would exceed the shard limit for the account {context.account_id} in "
+                f"{context.region}. Limit: {self.shard_limit}. Number of additional shards that would have "
+                f"resulted from this request: {requested}.",
+                400,
+            )
+
+
+_PARTIQL_OPERATIONS = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 
 
 class DynamoDBProvider(MotoProvider):
     service = moto_service = "dynamodb"
     backends = ("dynamodb",)
+
+    def classify(
+        self,
+        error: Exception,
+        request: HttpRequest,
+        operation: Optional["OperationModel"],
+        params: Optional[dict[str, Any]],
+    ) -> Optional[ServiceError]:
+        # moto reads PartiQL with py_partiql_parser, which raises (sometimes a bare
+        # Exception) on a statement it cannot parse.
+        statement = operation is not None and operation.name in _PARTIQL_OPERATIONS
+        if _raised_in(error, "py_partiql_parser") or (statement and isinstance(error, (TypeError, ValueError))):
+            detail = getattr(error, "message", "") if type(error).__module__.startswith("py_partiql_parser") else ""
+            message = "Statement wasn't well formed, can't be processed" + (f": {detail}" if detail else "")
+            return ServiceError("ValidationException", message, 400)
+        return None
 
 
 class DynamoDBStreamsProvider(MotoProvider):

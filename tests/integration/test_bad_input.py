@@ -4,9 +4,11 @@ for its protocol, never a 5xx or a traceback, and the gateway keeps serving.
 The Lambda cases target the parser and the validator (they answer before the
 provider is called); expected validation messages are AWS's own, as recorded in
 LocalStack's snapshot file tests/aws/services/lambda_/test_lambda_api.snapshot.json
-(snapshot keys named per case). The companion services (sts, s3, sqs, dynamodb)
-are moto-backed raw providers: there the test only holds them to "a 4xx in the
-protocol's error form".
+(snapshot keys named per case). The companion services are moto-backed raw providers:
+their requests are checked against the model too (each service's validation
+code), and what moto raises for a well-formed request becomes a 4xx (a
+not-found error where the model lists one); both are checked here with the
+cases an audit found answering 500.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def assert_xml_error(response: requests.Response) -> ElementTree.Element:
     """A query/rest-xml AWS error: 4xx and an XML document naming a Code."""
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
     root = ElementTree.fromstring(response.content)
-    assert root.find(".//Code") is not None, response.text[:500]
+    assert root.find(".//{*}Code") is not None, response.text[:500]  # AWS's query errors carry an xmlns
     assert "Traceback" not in response.text
     return root
 
@@ -384,6 +386,89 @@ def test_malformed_xml_body_for_a_rest_xml_service(gateway_url, body):
         timeout=30,
     )
     assert_xml_error(response)
+
+
+# -- companion services: checked against the model, moto's failures mapped -------------------
+
+EXPORT_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/t/export/01234567890123-abcdefgh"
+
+
+@pytest.mark.parametrize(
+    "service, call, params, status, code, text",
+    [
+        # The model's constraints, in AWS's words, before moto sees the request.
+        ("kinesis", "describe_stream", {"StreamName": "x", "StreamARN": "x"}, 400, "ValidationException",
+         "Value 'x' at 'streamARN' failed to satisfy constraint: Member must satisfy regular expression pattern"),
+        ("iam", "get_role", {"RoleName": "bad name"}, 400, "ValidationError",
+         "1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint"),
+        ("sts", "assume_role", {"RoleArn": "x", "RoleSessionName": "session"}, 400, "ValidationError",
+         "Value 'x' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"),
+        ("logs", "create_log_group", {"logGroupName": ""}, 400, "InvalidParameterException",
+         "Member must have length greater than or equal to 1"),
+        ("dynamodb", "list_tables", {"Limit": 0}, 400, "ValidationException",
+         "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        ("sqs", "create_queue", {}, 400, "MissingParameter", "The request must contain the parameter QueueName."),
+        ("sns", "publish", {"Message": "m"}, 400, "InvalidParameter", "TopicArn or TargetArn"),
+        ("kinesis", "create_stream", {"StreamName": "huge", "ShardCount": 2**31 - 1}, 400, "LimitExceededException",
+         "shard limit"),
+        # Valid requests for resources that do not exist: moto's KeyError, the modelled not-found error.
+        ("logs", "get_query_results", {"queryId": "nope"}, 400, "ResourceNotFoundException", "'nope' does not exist"),
+        ("dynamodbstreams", "get_records", {"ShardIterator": "x" * 100}, 400, "ResourceNotFoundException",
+         "does not exist"),
+        ("events", "describe_event_source", {"Name": "aws.partner/x/y"}, 400, "ResourceNotFoundException",
+         "'aws.partner/x/y' does not exist"),
+        ("dynamodb", "describe_export", {"ExportArn": EXPORT_ARN}, 400, "ExportNotFoundException", "does not exist"),
+        ("sns", "delete_platform_application", {"PlatformApplicationArn": "arn:aws:sns:us-east-1:000000000000:app/GCM/x"},
+         404, "ResourceNotFound", "does not exist"),
+        ("kinesis", "list_stream_consumers", {"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/none"},
+         400, "ResourceNotFoundException", "does not exist"),
+        # Values moto cannot use: a 400 that does not leak Python's words.
+        ("dynamodb", "execute_statement", {"Statement": "SELEC nonsense"}, 400, "ValidationException",
+         "Statement wasn't well formed"),
+        ("sns", "list_topics", {"NextToken": "not-a-token"}, 400, "InvalidParameter", "ListTopics"),
+        ("s3", "create_bucket", {"Bucket": "acl-bucket", "ACL": "nonsense"}, 400, "InvalidArgument", "canned ACL"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and value.islower() and "_" in value else None,
+)
+def test_companion_client_mistakes_are_4xx(aws_client, service, call, params, status, code, text):
+    client = aws_client(service, parameter_validation=False)
+    with pytest.raises(ClientError) as caught:
+        getattr(client, call)(**params)
+    response = caught.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == status, response
+    assert response["Error"]["Code"] == code, response
+    assert text in response["Error"]["Message"], response
+    assert "NoneType" not in response["Error"]["Message"] and "Traceback" not in response["Error"]["Message"]
+
+
+def test_companion_parse_errors_use_the_protocol(gateway_url):
+    """A document the model's parser cannot read never reaches moto."""
+    response = requests.post(
+        gateway_url + "/",
+        data=b'{"StreamName": ["not", "a", "string"]}',
+        headers={"Authorization": LAMBDA_AUTH.replace("/lambda/", "/kinesis/"),
+                 "X-Amz-Target": "Kinesis_20131202.DescribeStream",
+                 "Content-Type": "application/x-amz-json-1.1"},
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["__type"] == "SerializationException"  # json protocol: the code is in the body
+    response = requests.post(
+        gateway_url + "/",
+        data=b"Action=ListRoles&Version=2010-05-08&MaxItems=many",
+        headers={"Authorization": LAMBDA_AUTH.replace("/lambda/", "/iam/"),
+                 "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert assert_xml_error(response).find(".//{*}Code").text == "InvalidParameterValue"
+
+
+def test_companion_errors_echoing_control_characters_stay_well_formed_xml(aws_client):
+    iam = aws_client("iam", parameter_validation=False)
+    with pytest.raises(ClientError) as caught:  # botocore parses the XML, or raises otherwise
+        iam.get_role(RoleName="bad\x01name")
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+    assert "bad\ufffdname" in caught.value.response["Error"]["Message"]
 
 
 # -- HTTP framing: sizes, headers, encodings ----------------------------------------------

@@ -201,6 +201,44 @@ def test_sqs_query_protocol(gateway_url: str) -> None:
     assert "QueueDoesNotExist" in error.text or "NonExistentQueue" in error.text
 
 
+def test_sqs_unsigned_query_requests(gateway_url: str) -> None:
+    """What ``curl`` sends: no signature, the Action in the URL or a form body."""
+    name = unique("curl")
+    created = requests.get(f"{gateway_url}/?Action=CreateQueue&QueueName={name}", timeout=10)
+    assert created.status_code == 200 and "<CreateQueueResponse" in created.text, created.text
+    listed = requests.get(f"{gateway_url}/?Action=ListQueues", timeout=10)
+    assert "<ListQueuesResponse" in listed.text and f"/000000000000/{name}</QueueUrl>" in listed.text, listed.text
+    form = requests.post(f"{gateway_url}/", data={"Action": "ListQueues", "Version": "2012-11-05"}, timeout=10)
+    assert form.status_code == 200 and f"/{name}</QueueUrl>" in form.text, form.text
+    # Sent to the queue URL, as old query clients do.
+    sent = requests.get(f"{gateway_url}/000000000000/{name}?Action=SendMessage&MessageBody=hi", timeout=10)
+    assert sent.status_code == 200 and "<MessageId>" in sent.text, sent.text
+    missing = requests.get(f"{gateway_url}/?Action=CreateQueue", timeout=10)
+    assert missing.status_code == 400 and "<Code>MissingParameter</Code>" in missing.text, missing.text
+    assert "QueueName" in missing.text and "NoneType" not in missing.text
+
+
+def test_sqs_query_with_a_regional_host_header(gateway_url: str) -> None:
+    name = unique("hq")
+    host = "sqs.eu-west-1.localhost.localstack.cloud"
+    created = requests.get(f"{gateway_url}/?Action=CreateQueue&QueueName={name}", headers={"Host": host}, timeout=10)
+    assert created.status_code == 200, created.text
+    assert f"<QueueUrl>http://{host}/000000000000/{name}</QueueUrl>" in created.text, created.text
+    attributes = requests.get(
+        f"{gateway_url}/000000000000/{name}?Action=GetQueueAttributes&AttributeName.1=QueueArn",
+        headers={"Host": host}, timeout=10,
+    )
+    assert f"arn:aws:sqs:eu-west-1:000000000000:{name}" in attributes.text, attributes.text
+
+
+def test_sigv2_query_authentication_goes_by_action(gateway_url: str) -> None:
+    sigv2 = "AWSAccessKeyId=123456789012&SignatureVersion=2&SignatureMethod=HmacSHA256&Timestamp=2024-01-01T00%3A00%3A00Z&Signature=x"
+    identity = requests.get(f"{gateway_url}/?Action=GetCallerIdentity&Version=2011-06-15&{sigv2}", timeout=10)
+    assert identity.status_code == 200 and "<Account>123456789012</Account>" in identity.text, identity.text
+    queues = requests.get(f"{gateway_url}/?Action=ListQueues&Version=2012-11-05&{sigv2}", timeout=10)
+    assert queues.status_code == 200 and "<ListQueuesResponse" in queues.text, queues.text
+
+
 def test_sqs_with_the_cli(aws: Callable[..., Any]) -> None:
     queue_url = aws("sqs", "create-queue", "--queue-name", unique("cli"))["QueueUrl"]
     aws("sqs", "send-message", "--queue-url", queue_url, "--message-body", "cli message")

@@ -109,3 +109,58 @@ def test_request_signed_for_an_unserved_service_is_unknown():
     index = ServiceIndex([("lambda", models.get("lambda"))])
     request = capture("sqs", "list_queues")
     assert index.identify(request).service is None
+
+
+# -- query-protocol requests without SigV4: Action decides ------------------------------------
+
+
+def _get(query: str, host: str = "localhost:4566", path: str = "/") -> HttpRequest:
+    return HttpRequest("GET", path, query, Headers({"Host": host}))
+
+
+def _form(body: str, host: str = "localhost:4566", path: str = "/") -> HttpRequest:
+    headers = Headers({"Host": host, "Content-Type": "application/x-www-form-urlencoded"})
+    return HttpRequest("POST", path, "", headers, body.encode())
+
+
+def test_unsigned_sqs_query_requests_are_sqs_not_s3(index):
+    # SQS's model is JSON (awsQueryCompatible): its actions still name it in a query request.
+    assert index.identify(_get("Action=ListQueues")).service == "sqs"
+    assert index.identify(_form("Action=ListQueues&Version=2012-11-05")).service == "sqs"
+    assert index.identify(_get("Action=CreateQueue&QueueName=q")).service == "sqs"
+    identity = index.identify(_get("Action=CreateQueue&QueueName=hq", host="sqs.eu-west-1.localhost.localstack.cloud"))
+    assert (identity.service, identity.region) == ("sqs", "eu-west-1")
+    # Without an Action a bare GET / is still S3's ListBuckets.
+    assert index.identify(_get("")).service == "s3"
+
+
+def test_sigv2_query_authentication_routes_by_action(index):
+    sigv2 = "AWSAccessKeyId=123456789012&SignatureVersion=2&SignatureMethod=HmacSHA256&Signature=x"
+    for action, service in [("GetCallerIdentity", "sts"), ("ListQueues", "sqs"), ("ListTopics", "sns")]:
+        identity = index.identify(_get(f"Action={action}&Version=2011-06-15&{sigv2}"))
+        assert (identity.service, identity.account_id, identity.signing_name) == (service, "123456789012", None)
+    # S3's SigV2 presigned URLs carry no Action.
+    presigned = index.identify(_get("AWSAccessKeyId=123456789012&Expires=1700000000&Signature=x", path="/b/k"))
+    assert (presigned.service, presigned.account_id, presigned.signing_name) == ("s3", "123456789012", "s3")
+
+
+@pytest.mark.parametrize(
+    "request_, service",
+    [
+        (_get("Action=AddPermission&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Label=l"), "sns"),
+        (_get("Action=AddPermission&QueueUrl=http%3A%2F%2Flocalhost%2F000000000000%2Fq&Label=l"), "sqs"),
+        (_get("Action=RemovePermission&Label=l", path="/000000000000/q"), "sqs"),  # sent to the queue URL
+        (_form("Action=RemovePermission&Label=l&TopicArn=t"), "sns"),
+        (_get("Action=AddPermission"), "sns"),  # nothing tells: the native query service
+    ],
+    ids=["sns-topic", "sqs-queue-url", "sqs-queue-path", "sns-form", "ambiguous"],
+)
+def test_actions_several_services_share_go_by_their_subject(index, request_, service):
+    assert index.identify(request_).service == service
+
+
+def test_query_compatible_actions_only_for_served_services():
+    models = ServiceModels()
+    index = ServiceIndex((name, models.get(name)) for name in ["s3", "sts"])
+    assert index.identify(_get("Action=ListQueues")).service == "s3"  # the catch-all: no SQS here
+    assert index.identify(_get("Action=GetCallerIdentity")).service == "sts"
