@@ -129,9 +129,12 @@ def int_text(value: Any) -> str:
     return str(int(value)) if isinstance(value, bool) else str(value)
 
 
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
+# Control characters XML 1.0 cannot carry at all (not even as references) become U+FFFD.
+_INVALID_XML = {code: "\ufffd" for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]}
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", **_INVALID_XML})
 _ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#10;", "\t": "&#9;"}
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#10;", "\t": "&#9;",
+     **_INVALID_XML}
 )
 
 
