@@ -133,14 +133,17 @@ class ProcessEnvironment(RunningEnvironment):
             time.sleep(0.0005)
 
     def max_memory_mb(self) -> int:
+        """The runtime's peak resident memory (VmHWM), as REPORT's Max Memory Used."""
         try:
-            with open(f"/proc/{self.process.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return max(1, int(line.split()[1]) // 1024)
-        except OSError:
-            pass
-        return 0
+            fd = os.open(f"/proc/{self.process.pid}/status", os.O_RDONLY)
+            try:
+                status = os.read(fd, 4096)
+            finally:
+                os.close(fd)
+            start = status.index(b"VmHWM:") + 6
+            return max(1, int(status[start:status.index(b"kB", start)]) // 1024)
+        except (OSError, ValueError):
+            return 0
 
     def stop(self) -> None:
         if self._stopped.is_set():
