@@ -29,7 +29,7 @@ from werkzeug.datastructures import Headers
 from gateway.context import RequestContext
 from gateway.http import HttpRequest, HttpResponse
 from gateway.identify import account_from_access_key
-from providers.companions import moto_provider as mp
+from providers.companions import moto_provider, services as mp
 from providers.companions import s3_hosts
 from providers.companions.wsgi import build_environ
 
@@ -79,7 +79,7 @@ def context_for(request: HttpRequest, region: str = "us-east-1", access_key: str
     )
 
 
-def wire(client: Any, provider: mp.MotoProvider) -> Any:
+def wire(client: Any, provider: moto_provider.MotoProvider) -> Any:
     """Route every request of ``client`` into ``provider.handle``."""
     access_key = client._request_signer._credentials.access_key
 
@@ -100,7 +100,7 @@ def wire(client: Any, provider: mp.MotoProvider) -> Any:
 
 
 @pytest.fixture(scope="module")
-def providers() -> Iterator[dict[str, mp.MotoProvider]]:
+def providers() -> Iterator[dict[str, moto_provider.MotoProvider]]:
     classes = [
         mp.S3Provider, mp.SqsProvider, mp.SnsProvider, mp.KinesisProvider, mp.DynamoDBProvider,
         mp.DynamoDBStreamsProvider, mp.LogsProvider, mp.EventsProvider, mp.IamProvider, mp.StsProvider,
@@ -112,7 +112,7 @@ def providers() -> Iterator[dict[str, mp.MotoProvider]]:
 
 
 @pytest.fixture
-def client(providers: dict[str, mp.MotoProvider]) -> Any:
+def client(providers: dict[str, moto_provider.MotoProvider]) -> Any:
     def make(service: str, region: str = "us-east-1", access_key: str = "test", endpoint: str = ENDPOINT, **config: Any) -> Any:
         boto_client = boto3.client(
             service,

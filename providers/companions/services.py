@@ -1,0 +1,218 @@
+"""The companion services, one moto-backed provider each (entry points
+``<service>:moto`` in setup.cfg), with the few per-service touches moto needs.
+The shared mechanism is ``moto_provider.MotoProvider``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import parse_qs
+
+from gateway.context import RequestContext
+from gateway.errors import ServiceError
+from gateway.http import HttpRequest, HttpResponse
+
+from . import s3_hosts
+from .moto_provider import MotoProvider
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
+log = logging.getLogger("gateway.companions")
+_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")  # an SQS queue URL's path
+
+
+def _raised_in(error: BaseException, package: str, *functions: str) -> bool:
+    """Whether ``error`` was raised by code of ``package`` (in one of ``functions``)."""
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return False
+    frame = traceback.tb_frame
+    module = frame.f_globals.get("__name__", "")
+    if not (module == package or module.startswith(package + ".")):
+        return not functions and type(error).__module__.startswith(package)
+    return not functions or frame.f_code.co_name in functions
+
+
+class S3Provider(MotoProvider):
+    service = moto_service = "s3"
+    backends = ("s3",)
+    # S3 does not validate requests against its model the way Coral services do
+    # (no "1 validation error detected"), and it is lenient where the model is
+    # strict (an ``Expires`` or ``If-Modified-Since`` that is no date is kept or
+    # ignored, not refused); moto's S3 reads the REST protocol itself.
+    check_requests = False
+
+    def moto_host(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
+        return s3_hosts.moto_host(request.host, context.region)
+
+    _router: Any = None  # the S3 model's operation router, built on first use
+
+    def _requested_operation(self, context: RequestContext, request: HttpRequest) -> Optional[str]:
+        """S3 names its operation only through method, path and query: route it
+        with the model's router (for the request log), bucket from the host first."""
+        if self._router is None:
+            from gateway.protocol.router import OperationRouter
+
+            self._router = OperationRouter(self.gateway.models.get("s3"))
+        path = request.path
+        bucket = s3_hosts.bucket_from_host(request.host)
+        if bucket:
+            path = f"/{bucket}{path}"
+        try:
+            route, _ = self._router.match(request.method, path, request.query_args, request.headers)
+        except Exception:  # noqa: BLE001 - naming is best effort
+            return None
+        return route.operation.name
+
+    def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # moto refuses anonymous access to a private object with a bare 403; AWS says why.
+        if response.status == 403 and not response.body and request.method != "HEAD":
+            return self._error(context, request, 403, "AccessDenied", "Access Denied")
+        return response
+
+    def classify(
+        self,
+        error: Exception,
+        request: HttpRequest,
+        operation: Optional["OperationModel"],
+        params: Optional[dict[str, Any]],
+    ) -> Optional[ServiceError]:
+        if _raised_in(error, "moto.s3", "get_canned_acl", "_acl_from_headers"):
+            return ServiceError("InvalidArgument", "The ACL headers name no canned ACL or no valid grant", 400)
+        if isinstance(error, (KeyError, IndexError)):
+            if "uploadId" in request.query_args:
+                return ServiceError("NoSuchUpload", "The specified upload does not exist.", 404)
+            if request.method == "POST" and error.args == ("key",):
+                return ServiceError("InvalidArgument", "Bucket POST must contain a field named 'key'.", 400)
+        return None
+
+    def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
+        # S3's own code for functionality it does not implement.
+        message = str(error) or "A header or query you provided implies functionality that is not implemented."
+        return self._error(context, request, 501, "NotImplemented", message)
+
+
+class SqsProvider(MotoProvider):
+    service = moto_service = "sqs"
+    backends = ("sqs",)
+
+    def environ(self, context: RequestContext, request: HttpRequest) -> dict[str, Any]:
+        environ = super().environ(context, request)
+        # A query request with its parameters in the URL (``GET /?Action=ListQueues``)
+        # and no form body: moto picks the protocol from the Content-Type, and
+        # without one would read the (empty) body as JSON and see no parameters.
+        if (
+            "HTTP_X_AMZ_TARGET" not in environ
+            and not environ.get("CONTENT_TYPE")
+            and "Action" in request.query_args
+        ):
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        return environ
+
+    def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
+        """A query request (the model is JSON, so the parser did not read it): the
+        required string members, which keep their names in the query protocol."""
+        name = self._requested_operation(context, request)
+        model = self.gateway.models.get(self.service)
+        if not name or name not in model.operation_names or "X-Amz-Target" in request.headers:
+            return None
+        shape = model.operation_model(name).input_shape
+        if shape is None:
+            return None
+        fields = dict(request.query_args)
+        if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            fields.update(parse_qs(request.body.decode("latin-1"), keep_blank_values=True))
+        present = {key.split(".", 1)[0] for key, values in fields.items() if any(values)}
+        if _QUEUE_PATH.match(request.path):  # old clients send to the queue URL
+            present.add("QueueUrl")
+        for member in shape.required_members:
+            if shape.members[member].type_name == "string" and member not in present:
+                message = f"The request must contain the parameter {member}."
+                return self._error(context, request, 400, "MissingParameter", message)
+        return None
+
+
+class SnsProvider(MotoProvider):
+    service = moto_service = "sns"
+    backends = ("sns",)
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        if operation.name == "Publish" and not any(params.get(m) for m in ("TopicArn", "TargetArn", "PhoneNumber")):
+            raise ServiceError(
+                "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter", 400
+            )
+
+
+class KinesisProvider(MotoProvider):
+    service = moto_service = "kinesis"
+    backends = ("kinesis",)
+    #: AWS's default shard quota per account and region (500 in the largest
+    #: regions). moto has none: it would build every shard asked for.
+    shard_limit = 500
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        member = {"CreateStream": "ShardCount", "UpdateShardCount": "TargetShardCount"}.get(operation.name)
+        requested = params.get(member) if member else None
+        if isinstance(requested, int) and requested > self.shard_limit:
+            raise ServiceError(
+                "LimitExceededException",
+                f"This request would exceed the shard limit for the account {context.account_id} in "
+                f"{context.region}. Limit: {self.shard_limit}. Number of additional shards that would have "
+                f"resulted from this request: {requested}.",
+                400,
+            )
+
+
+_PARTIQL_OPERATIONS = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
+
+
+class DynamoDBProvider(MotoProvider):
+    service = moto_service = "dynamodb"
+    backends = ("dynamodb",)
+
+    def classify(
+        self,
+        error: Exception,
+        request: HttpRequest,
+        operation: Optional["OperationModel"],
+        params: Optional[dict[str, Any]],
+    ) -> Optional[ServiceError]:
+        # moto reads PartiQL with py_partiql_parser, which raises (sometimes a bare
+        # Exception) on a statement it cannot parse.
+        statement = operation is not None and operation.name in _PARTIQL_OPERATIONS
+        if _raised_in(error, "py_partiql_parser") or (statement and isinstance(error, (TypeError, ValueError))):
+            detail = getattr(error, "message", "") if type(error).__module__.startswith("py_partiql_parser") else ""
+            message = "Statement wasn't well formed, can't be processed" + (f": {detail}" if detail else "")
+            return ServiceError("ValidationException", message, 400)
+        return None
+
+
+class DynamoDBStreamsProvider(MotoProvider):
+    """Signed as ``dynamodb``; the gateway tells it apart by ``X-Amz-Target: DynamoDBStreams_20120810.*``."""
+
+    service = moto_service = "dynamodbstreams"
+    backends = ("dynamodbstreams",)
+
+
+class LogsProvider(MotoProvider):
+    service = moto_service = "logs"
+    backends = ("logs",)
+
+
+class EventsProvider(MotoProvider):
+    service = moto_service = "events"
+    backends = ("events",)
+
+
+class IamProvider(MotoProvider):
+    service = moto_service = "iam"
+    backends = ("iam",)
+
+
+class StsProvider(MotoProvider):
+    service = moto_service = "sts"
+    backends = ("sts",)
