@@ -310,10 +310,10 @@ class MotoProvider(Provider):
         return self._error(context, request, 400, "InvalidAction", message)
 
     def _model_has(self, operation: str) -> bool:
-        from moto.core.utils import get_service_model
-
+        """Whether the service's model has the operation (the gateway's cached model:
+        moto's ``get_service_model`` reloads the model file on every call)."""
         try:
-            return operation in get_service_model(self.service).operation_names
+            return operation in self.gateway.models.get(self.service).operation_names
         except Exception:  # noqa: BLE001 - no model: do not claim the operation is unknown
             return True
 

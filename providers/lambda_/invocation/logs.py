@@ -20,6 +20,8 @@ function_log = logging.getLogger("lambda.function")
 
 TAIL_BYTES = 4096
 BATCH_SECONDS = 1.0  # how long log events gather before one delivery per stream
+DELIVERY_EVENTS = 200  # events per PutLogEvents call
+DELIVERY_PAUSE_SECONDS = 0.005  # between calls, so invocations keep flowing
 
 
 def log_stream_name(version: str) -> str:
@@ -132,10 +134,14 @@ class LogShipper:
                     account, region, port, group, stream, lines = item
                     batches.setdefault((account, region, port, group, stream), []).extend(lines)
             for key, lines in batches.items():
-                try:
-                    self._deliver(*key, lines)
-                except Exception as error:  # noqa: BLE001 - logs must never break invocations
-                    log.debug("could not deliver function logs: %s", error)
+                # Bounded calls, paced: one large delivery would hold the gateway's
+                # interpreter long enough to show in invoke latencies.
+                for start in range(0, len(lines), DELIVERY_EVENTS):
+                    try:
+                        self._deliver(*key, lines[start:start + DELIVERY_EVENTS])
+                    except Exception as error:  # noqa: BLE001 - logs must never break invocations
+                        log.debug("could not deliver function logs: %s", error)
+                    time.sleep(DELIVERY_PAUSE_SECONDS)
             for done in flushes:
                 done.set()
             if stop:
