@@ -1,0 +1,105 @@
+"""Per-service validation settings (``specs/validation/<service>.json``).
+
+A setting switches off checks a service does not make, or reports in its own
+way (the provider then does it). ``ValidationSettings`` is the file;
+``skip_trees`` turns its ``skip`` paths into a tree per operation, checked
+against the service model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from botocore.model import ServiceModel, Shape
+
+SETTINGS_DIR = Path(__file__).resolve().parents[3] / "specs" / "validation"
+
+#: Constraint kinds a setting can switch off ("all" switches off every kind).
+KINDS = frozenset({"required", "length", "range", "pattern", "enum"})
+_ALL = "all"
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """What to validate for one service, from ``specs/validation/<service>.json``.
+
+    JSON keys: ``enabled`` (default true); ``skip``, mapping
+    ``Operation.Member[.Member...]`` to the constraint kinds not checked there
+    (``required``, ``length``, ``range``, ``pattern``, ``enum`` or ``all``;
+    ``member`` steps into a list's elements, ``key``/``value`` into a map's);
+    ``nestedNotNull``, whether constraint lists of list elements and map values
+    end with "Member must not be null" (AWS does so for Lambda, not for every
+    service). Other keys (``$comment``, ``providerChecks``...) document why.
+    """
+
+    enabled: bool = True
+    nested_not_null: bool = True
+    skip: Mapping[str, frozenset] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ValidationSettings":
+        skip: dict[str, frozenset] = {}
+        for path, kinds in (data.get("skip") or {}).items():
+            kinds = frozenset([kinds] if isinstance(kinds, str) else kinds)
+            unknown = kinds - KINDS - {_ALL}
+            if unknown or "." not in path:
+                raise ValueError(f"validation settings: bad skip entry {path!r}: {sorted(kinds)}")
+            skip[path] = KINDS if _ALL in kinds else kinds
+        return cls(
+            enabled=bool(data.get("enabled", True)),
+            nested_not_null=bool(data.get("nestedNotNull", True)),
+            skip=skip,
+        )
+
+    @classmethod
+    def load(cls, service: str, directory: Path = SETTINGS_DIR) -> "ValidationSettings":
+        path = directory / f"{service}.json"
+        if not path.exists():
+            return cls()
+        return cls.from_dict(json.loads(path.read_text()))
+
+
+@dataclass
+class Skips:
+    """The constraint kinds not checked at one node of an operation's input."""
+
+    kinds: frozenset = frozenset()
+    children: dict = field(default_factory=dict)
+
+    def child(self, name: str) -> Optional["Skips"]:
+        return self.children.get(name)
+
+
+def skip_trees(service_model: ServiceModel, skip: Mapping[str, frozenset]) -> dict[str, Skips]:
+    """``{"Op.A.B": kinds}`` -> a tree per operation, checked against the model."""
+    trees: dict[str, Skips] = {}
+    for path, kinds in skip.items():
+        operation_name, *steps = path.split(".")
+        if operation_name not in service_model.operation_names:
+            raise ValueError(f"validation settings: unknown operation in {path!r}")
+        shape = service_model.operation_model(operation_name).input_shape
+        node = trees.setdefault(operation_name, Skips())
+        for step in steps:
+            shape = _step(shape, step)
+            if shape is None:
+                raise ValueError(f"validation settings: {path!r} is not in the model")
+            node = node.children.setdefault(step, Skips())
+        node.kinds = node.kinds | kinds
+    return trees
+
+
+def _step(shape: Optional[Shape], step: str) -> Optional[Shape]:
+    """One step of a settings path: a structure member, a list's ``member``,
+    a map's ``key``/``value``."""
+    if shape is None:
+        return None
+    if shape.type_name == "structure":
+        return shape.members.get(step)
+    if shape.type_name == "list" and step == "member":
+        return shape.member
+    if shape.type_name == "map" and step in ("key", "value"):
+        return shape.key if step == "key" else shape.value
+    return None
