@@ -26,6 +26,7 @@ from .environment import ExecutionEnvironment, error_payload
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
 from .platform_log import PlatformLog
 from .models import Invocation, InvocationResult
+from .hot_reload import HotReloadWatcher
 from .pool import VersionPool
 from .runtime_api import RuntimeApiServer
 from .unpack import UnpackCache
@@ -93,6 +94,7 @@ class InvocationService:
         self._lock = threading.Lock()
         self._shipper = LogShipper()
         self._stopping = threading.Event()
+        self._hot_reload = HotReloadWatcher(lambda key: self.retire_function(*key))
         self._reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
         self._reaper.start()
 
@@ -261,6 +263,8 @@ class InvocationService:
             return env
         env.running = running  # type: ignore[attr-defined]
         env.on_stop(running.stop)
+        if target.code.hot_reload_dir:
+            self._hot_reload.watch(target.code.hot_reload_dir, target.pool_key)
         return env
 
     def prepare(self, code: CodeInfo) -> None:
@@ -339,10 +343,12 @@ class InvocationService:
             self._pools.clear()
         for pool in pools:
             pool.stop_all()
+        self._hot_reload.clear()
         self._unpacked.clear()
 
     def shutdown(self) -> None:
         self._stopping.set()
+        self._hot_reload.stop()
         self.reset()
         self._shipper.stop()
         if self._executor is not None:
