@@ -50,24 +50,29 @@ def capture(
         prepared = captured.request
     else:  # pragma: no cover
         raise AssertionError("request was not captured")
+    return http_request_from(prepared, add_host=True)
+
+
+def http_request_from(prepared: Any, add_host: bool = False) -> HttpRequest:
+    """A gateway ``HttpRequest`` from botocore's prepared request."""
     url = urlsplit(prepared.url)
     headers = Headers()
     for name, value in prepared.headers.items():
-        headers.add(name, value.decode() if isinstance(value, bytes) else value)
-    if "Host" not in headers:
+        headers.add(name, value.decode("latin-1") if isinstance(value, bytes) else value)
+    if add_host and "Host" not in headers:
         headers["Host"] = url.netloc
     body = prepared.body or b""
     if hasattr(body, "read"):
         body = body.read()
     if isinstance(body, str):
-        body = body.encode()
+        body = body.encode("utf-8")
     return HttpRequest(
         method=prepared.method,
         path=url.path or "/",
         query_string=url.query,
         headers=headers,
-        body=body,
+        body=body or b"",
     )
 
 
-__all__ = ["capture", "AWSResponse"]
+__all__ = ["capture", "http_request_from", "AWSResponse"]

@@ -31,6 +31,7 @@ from gateway.http import HttpRequest
 from gateway.protocol.errors import MalformedRequestError, OperationNotFoundError, ProtocolError
 from gateway.protocol.models import ServiceModels
 from gateway.protocol.parsers import MultiProtocolParser, RequestParser, create_parser
+from tests.support.captured import http_request_from
 from tests.unit.test_protocol_input import canonical, check_types, drop_named_params_from_query_map
 
 ENDPOINT = "http://localhost:4566"
@@ -78,19 +79,7 @@ def sent(service: str, operation: str, **params: Any) -> HttpRequest:
     """The HTTP request boto3 sends for ``client.<operation>(**params)``."""
     with pytest.raises(_Captured) as captured:
         getattr(client(service), operation)(**params)
-    prepared = captured.value.request
-    url = urlsplit(prepared.url)
-    body = prepared.body
-    if hasattr(body, "read"):
-        body = body.read()
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    headers = Headers()
-    for name, value in prepared.headers.items():
-        headers.add(name, value.decode("latin-1") if isinstance(value, bytes) else value)
-    return HttpRequest(
-        method=prepared.method, path=url.path or "/", query_string=url.query, headers=headers, body=body or b""
-    )
+    return http_request_from(captured.value.request)
 
 
 def parse(service: str, request: HttpRequest) -> tuple[OperationModel, dict[str, Any]]:
@@ -568,17 +557,7 @@ def serialized_by_botocore(service: ServiceModel, operation: OperationModel, par
     serializer = create_serializer(service.resolved_protocol, include_validation=False)
     request_dict = serializer.serialize_to_request(params, operation)
     prepare_request_dict(request_dict, endpoint_url=ENDPOINT)
-    prepared = create_request_object(request_dict).prepare()
-    url = urlsplit(prepared.url)
-    body = prepared.body
-    if hasattr(body, "read"):
-        body = body.read()
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    headers = Headers()
-    for name, value in prepared.headers.items():
-        headers.add(name, value.decode("latin-1") if isinstance(value, bytes) else value)
-    return HttpRequest(prepared.method, url.path or "/", url.query, headers, body or b"")
+    return http_request_from(create_request_object(request_dict).prepare())
 
 
 def check_generated_roundtrip(service_name: str, operation_name: str) -> None:
