@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import tempfile
 import threading
 from http import HTTPStatus
 from typing import Callable, Iterator, Optional
@@ -27,6 +28,7 @@ log = logging.getLogger("gateway.server")
 MAX_LINE = 65536
 MAX_HEADERS = 200
 IDLE_TIMEOUT = 120.0
+SPOOL_BODY_BYTES = 1024 * 1024  # larger request bodies go to an unnamed temporary file
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -37,6 +39,37 @@ class BadRequest(Exception):
         self.message = message
         # (method, path, headers) when the request line and headers were read.
         self.request_head: Optional[tuple[str, str, Headers]] = None
+
+
+class _Body:
+    """A request body as it arrives: in memory, then spooled once it outgrows SPOOL_BODY_BYTES."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+        self.file = None
+
+    def write(self, data: bytes) -> None:
+        self._size += len(data)
+        if self.file is None and self._size > SPOOL_BODY_BYTES:
+            self.file = tempfile.TemporaryFile()
+            self.file.writelines(self._parts)
+            self._parts = []
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            self._parts.append(data)
+
+    @property
+    def data(self) -> bytes:
+        if self.file is not None:
+            self.file.seek(0)
+            return b""
+        return b"".join(self._parts)
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 def _reason(status: int) -> str:
@@ -124,11 +157,16 @@ class HttpServer:
                     return
                 if request is None:
                     return
-                response = self.handler(request)
-                if request.stream is not None:
-                    for _ in request.stream:  # whatever the handler left unread
-                        pass
-                keep_alive = self._send(conn, request, response, keep_alive)
+                spooled = request.body_file
+                try:
+                    response = self.handler(request)
+                    if request.stream is not None:
+                        for _ in request.stream:  # whatever the handler left unread
+                            pass
+                    keep_alive = self._send(conn, request, response, keep_alive)
+                finally:
+                    if spooled is not None:
+                        spooled.close()
                 if not keep_alive:
                     return
         except (ConnectionError, socket.timeout, OSError):
@@ -190,7 +228,7 @@ class HttpServer:
             and "chunked" in headers.get("Transfer-Encoding", "").lower()
             and self.stream_request(method, path, headers)
         ):
-            body = b""
+            body = _Body()
             stream = self._iter_chunked(reader, trailers)
         else:
             try:
@@ -203,7 +241,8 @@ class HttpServer:
             path=path,
             query_string=query,
             headers=headers,
-            body=body,
+            body=body.data,
+            body_file=body.file,
             remote_addr=addr[0] if addr else "127.0.0.1",
             server_port=self.port,
         )
@@ -211,11 +250,11 @@ class HttpServer:
         request.trailers = trailers
         return request, keep_alive
 
-    def _read_body(self, reader, conn: socket.socket, headers: Headers) -> bytes:
+    def _read_body(self, reader, conn: socket.socket, headers: Headers) -> "_Body":
         transfer_encoding = headers.get("Transfer-Encoding", "").lower()
         length_header = headers.get("Content-Length")
         if "chunked" not in transfer_encoding and not length_header:
-            return b""
+            return _Body()
         if headers.get("Expect", "").lower() == "100-continue":
             conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         if "chunked" in transfer_encoding:
@@ -228,9 +267,15 @@ class HttpServer:
             raise BadRequest(400, "Invalid Content-Length")
         if length > self.max_body_bytes:
             raise BadRequest(413, "Request body too large")
-        body = reader.read(length)
-        if len(body) != length:
-            raise ConnectionError("client closed before sending the whole body")
+        body = _Body()
+        remaining = length
+        while remaining:
+            data = reader.read(min(remaining, 65536))
+            if not data:
+                body.discard()
+                raise ConnectionError("client closed before sending the whole body")
+            body.write(data)
+            remaining -= len(data)
         return body
 
     @staticmethod
@@ -255,8 +300,15 @@ class HttpServer:
             reader.readline(MAX_LINE + 1)
             yield data
 
-    def _read_chunked(self, reader) -> bytes:
-        parts: list[bytes] = []
+    def _read_chunked(self, reader) -> "_Body":
+        body = _Body()
+        try:
+            return self._read_chunks(reader, body)
+        except BaseException:
+            body.discard()
+            raise
+
+    def _read_chunks(self, reader, body: "_Body") -> "_Body":
         total = 0
         while True:
             size_line = reader.readline(MAX_LINE + 1)
@@ -270,11 +322,16 @@ class HttpServer:
             if size == 0:
                 while reader.readline(MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
-                return b"".join(parts)
+                return body
             total += size
             if total > self.max_body_bytes:
                 raise BadRequest(413, "Request body too large")
-            parts.append(reader.read(size))
+            while size:
+                data = reader.read(min(size, 65536))
+                if not data:
+                    raise ConnectionError("client closed in the middle of a chunked body")
+                body.write(data)
+                size -= len(data)
             reader.readline(MAX_LINE + 1)
 
     # Writing ------------------------------------------------------------------
