@@ -11,6 +11,7 @@ runtime ends, the executor calls ``spec.on_exit(status)`` exactly once.
 
 from __future__ import annotations
 
+import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ class EnvironmentSpec:
     env_id: str
     runtime: Optional[str]  # e.g. "python3.12"; None for container images
     handler: str
-    code_dir: Optional[Path]  # unpacked function code (read-only source: copy it)
+    code_dir: Optional[Path]  # unpacked function code (shared and read-only: link or mount it)
     layer_dirs: list[Path]  # unpacked layers, in the function's order
     environment: dict[str, str]  # every variable the runtime gets
     runtime_api: str  # host:port of this environment's Runtime API
@@ -42,6 +43,11 @@ class EnvironmentSpec:
     image_uri: Optional[str] = None
     on_output: Callable[[str], None] = lambda line: None
     on_exit: Callable[[int], None] = lambda status: None
+    # Called before on_exit when the runtime was killed for exceeding memory_mb.
+    on_out_of_memory: Callable[[], None] = lambda: None
+    ephemeral_storage_mb: int = 512  # the size of the environment's /tmp
+    # code_dir is a hot-reload directory: mount or link it (edits must show), never copy it.
+    code_is_hot_reload: bool = False
     extras: dict[str, str] = field(default_factory=dict)
 
 
@@ -55,6 +61,12 @@ class RunningEnvironment(ABC):
 
     def max_memory_mb(self) -> int:
         return 0
+
+    def accepts_peer(self, connection: socket.socket) -> bool:
+        """Whether a connection to this environment's Runtime API comes from the
+        environment itself. Executors that cannot tell accept every connection
+        (the README names which do)."""
+        return True
 
 
 class Executor(ABC):
