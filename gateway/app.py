@@ -10,9 +10,8 @@ The request flow, one stage per line (see ``Gateway.stages``):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -26,8 +25,9 @@ from .errors import NotImplementedOperation, ServiceError
 from .http import HttpRequest, HttpResponse
 from .internal import InternalRoutes
 from .logs import RequestLogger
-from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins, check_plugin_config
+from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins, check_plugin_config, run_startup_hooks
 from .protocol.errors import ProtocolError
+from .scratch import Scratch
 
 if TYPE_CHECKING:
     from .codec import ServiceCodec
@@ -41,9 +41,15 @@ Stage = Callable[[RequestContext], Optional[HttpResponse]]
 
 class Gateway:
     def __init__(self, config: Optional[Config] = None) -> None:
-        self.config = config or Config.from_env()
-        check_plugin_config(self.config)
+        config = config or Config.from_env()
+        check_plugin_config(config)
         self.started_at = time.time()
+        # Temporary files of this gateway live in its scratch directory; a crashed
+        # gateway's are removed now (gateway/scratch.py).
+        self.scratch = Scratch.create()
+        self.scratch.remove_dead()
+        self.config = dataclasses.replace(config, scratch_dir=self.scratch.root)
+        self.port = self.config.port  # the port actually listened on, once start() knows it
         self._models: Optional["ServiceModels"] = None
         self.providers = ProviderRegistry(self, self.config)
         self.routes = RoutePlugins(self, self.config)
@@ -52,7 +58,6 @@ class Gateway:
         self._codecs: dict[str, ServiceCodec] = {}
         self._index: Optional[ServiceIndex] = None
         self._lock = threading.Lock()
-        self._temp_dir: Optional[str] = None
         self.stages: list[Stage] = [
             self.internal.handle,  # 1. health, reset
             self._plugin_routes,  # 2. function URLs and other plugin routes
@@ -208,20 +213,26 @@ class Gateway:
         return response
 
     # Lifecycle ------------------------------------------------------------------------
+    def start(self, port: int) -> None:
+        """The server listens on ``port``: run the plugins' start-up hooks (group
+        ``gateway.startup``; e.g. a provider whose persisted state must be checked
+        and resumed at start loads now), then warm up."""
+        self.port = port
+        run_startup_hooks(self)
+        self.warm_up()
+
     def warm_up(self) -> None:
         """Build the service index in the background so the first request is quick."""
         threading.Thread(target=self.service_index, name="warm-up", daemon=True).start()
 
     def state_dir(self, service: str) -> Path:
-        """Where a provider keeps files: under DATA_DIR with PERSISTENCE=1, else a
-        temporary directory removed at shutdown."""
+        """Where a provider keeps files: under DATA_DIR with PERSISTENCE=1, else in
+        the gateway's scratch directory (removed at shutdown, or at the next start
+        after a crash)."""
         if self.config.persistence:
             path = self.config.data_dir / service
         else:
-            with self._lock:
-                if self._temp_dir is None:
-                    self._temp_dir = tempfile.mkdtemp(prefix="gateway-")
-            path = Path(self._temp_dir) / service
+            path = self.scratch.root / "state" / service
         path.mkdir(parents=True, exist_ok=True)
         return path.resolve()
 
@@ -230,8 +241,7 @@ class Gateway:
 
     def stop(self) -> None:
         self.providers.for_each_loaded(lambda p: p.on_stop(), "stop")
-        if self._temp_dir:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
+        self.scratch.remove()
 
     @property
     def version(self) -> str:

@@ -96,6 +96,9 @@ class Config:
     threads: int = 64
     # Everything else, for plugins to read with the helpers below.
     env: dict[str, str] = field(default_factory=dict)
+    # Not read from the environment: the running gateway's scratch directory
+    # (gateway/scratch.py), where plugins put temporary files.
+    scratch_dir: Optional[Path] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Config":

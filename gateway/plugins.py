@@ -25,6 +25,7 @@ log = logging.getLogger("gateway.plugins")
 PROVIDER_GROUP = "gateway.providers"
 ROUTE_GROUP = "gateway.routes"
 CONFIG_GROUP = "gateway.config"
+STARTUP_GROUP = "gateway.startup"
 PREFERRED = ("default", "moto")
 
 
@@ -192,3 +193,19 @@ def config_plugins(group: str = CONFIG_GROUP) -> list[Any]:
 def check_plugin_config(config: Config) -> None:
     for module in config_plugins():
         module.check(config)
+
+
+def run_startup_hooks(gateway: "Gateway", group: str = STARTUP_GROUP) -> None:
+    """Group ``gateway.startup``: callables ``(gateway) -> None`` run once the
+    server listens (``gateway.port`` is known) and before ``Ready.``; e.g. a
+    provider with persisted state loads now, so damage is reported at start and
+    queued work resumes without waiting for a request. A failing hook is logged
+    and the gateway starts anyway."""
+    for ep in discover(group):
+        service = ep.name.partition(":")[0]
+        if not gateway.config.service_enabled(service):
+            continue
+        try:
+            ep.load()(gateway)
+        except Exception:  # noqa: BLE001 - one plugin must not stop the gateway
+            log.error("start-up hook %s failed:\n%s", ep.name, traceback.format_exc())

@@ -21,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import termios
 import threading
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Optional
 
 from gateway.config import Config
+from gateway.scratch import scratch_directory
 
 from . import nodes, pythons
 from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
@@ -185,7 +185,7 @@ class ProcessExecutor(Executor):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self.base_dir = Path(tempfile.mkdtemp(prefix="lambda-envs-"))
+        self.base_dir = scratch_directory(config, "lambda-envs-")  # a crash's leftovers go at the next start
         # The venv's own interpreter path (not resolved: resolving leaves the venv).
         self.python = sys.executable
         node = shutil.which("node")
