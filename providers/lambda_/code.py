@@ -196,6 +196,11 @@ class CodeStore:
         key = self.key_of(code)
         return self.path_for(key) if key else None
 
+    def forget(self, sha_hex: str) -> None:
+        """The blob left the disk (damaged, moved aside: damage.py): the next put of it writes it again."""
+        with self._lock:
+            self._stored.discard(sha_hex)
+
     def put(self, data: bytes, s3_location: Optional[dict[str, str]] = None) -> CodeInfo:
         """Store a zip that passed ``inspect_zip`` (once per distinct content)."""
         digest = hashlib.sha256(data)

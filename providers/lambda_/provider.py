@@ -1,10 +1,16 @@
-"""The Lambda provider (entry point ``lambda:default``): the API families composed."""
+"""The Lambda provider (entry point ``lambda:default``): the API families composed.
+
+With ``PERSISTENCE=1`` it loads at gateway start when ``DATA_DIR`` holds Lambda
+state (``startup.py``): damaged state is reported then (``damage.py``, and
+``health()``'s ``errors``), and the asynchronous events a previous run accepted
+are re-queued (``invocation/event_journal.py``).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from gateway.context import RequestContext
 from gateway.errors import ServiceError
@@ -24,11 +30,13 @@ from .api.settings import SettingsApi
 from .api.tags import TagsApi
 from .api.urls import UrlsApi
 from .api.versions import VersionsApi
+from . import damage
 from .invocation.async_queue import AsyncQueue, EventDiscarded
 from .invocation.destinations import Destinations
+from .invocation.event_journal import EventJournal, JournalRecord
 from .invocation.service import InvocationService, InvokeTarget
 from .invocation.models import Invocation, InvocationResult
-from .models import Function
+from .models import LATEST, CodeInfo, Function
 from .state import VersionEvent, VersionFailed
 from .store import LambdaStore, Stores
 
@@ -61,13 +69,18 @@ class LambdaProvider(
         self.stores = Stores(gateway.state_dir("lambda"), gateway.config.persistence)
         self.init_functions()  # state transitions + hooks (self.lifecycle), S3 code client
         self.invocations = InvocationService(gateway.config, self.stores)
+        self.invocations.on_code_damaged = self._code_damaged
         self.destinations = Destinations()
+        self.event_journal: Optional[EventJournal] = None
+        if gateway.config.persistence:
+            self.event_journal = EventJournal(self.stores.state_dir / "async-events.log")
         self.async_queue = AsyncQueue(
             invoke=self._invoke_async_event,
             invoke_config=self._event_invoke_config,
             deliver=self.destinations.deliver,
             dead_letter=self.destinations.dead_letter,
             retry_base_seconds=gateway.config.integer("LAMBDA_ASYNC_RETRY_BASE_MS", 1000) / 1000,
+            journal=self.event_journal,
         )
         hooks = self.lifecycle.hooks
         hooks.on_version_created.append(self._prepare_version)
@@ -105,6 +118,88 @@ class LambdaProvider(
 
     def _function_deleted(self, store: LambdaStore, function: Function) -> None:
         self.invocations.retire_function(store.account_id, store.region, function.name)
+
+    def _code_damaged(self, target: InvokeTarget, code: CodeInfo, problem: str) -> None:
+        """A stored zip failed its SHA-256 check before unpacking: moved aside, and
+        the versions running it (or, for a layer, the invoked version) go to Failed."""
+        key = self.stores.code.key_of(code)
+        assert key is not None
+        path = self.stores.code.path_for(key)
+        moved = damage.move_aside(path)
+        self.stores.code.forget(key)
+        is_layer = code is not target.code
+        reason = damage.code_reason(problem, self._layer_using(key) if is_layer else None)
+        affected = [] if is_layer else damage.fail_versions_running(self.stores, key, reason)
+        if is_layer:
+            store = self.stores.get(target.account_id, target.region)
+            with store.lock:
+                function = store.functions.get(target.function_name)
+                version = None
+                if function is not None:
+                    version = function.latest if target.version == LATEST else function.versions.get(target.version)
+                if function is not None and version is not None:
+                    affected.append(damage.version_arn(function, version))
+                    if damage.fail_version(version, reason):
+                        store.save_function(function)
+        self.invocations.retire_function(target.account_id, target.region, target.function_name)
+        self.stores.damage.append(damage.Damage("code", str(path), f"code blob {problem}",
+                                                str(moved) if moved else None, affected))
+        log.error("damaged Lambda code %s: %s%s; now Failed: %s", path, problem,
+                  f" (moved to {moved})" if moved else "", ", ".join(affected))
+
+    def _layer_using(self, key: str) -> str:
+        """The ARN of a layer version whose code is blob ``key``."""
+        for store in self.stores.all():
+            with store.lock:
+                for layer in store.layers.values():
+                    for number, version in layer.versions.items():
+                        if self.stores.code.key_of(version.code) == key:
+                            return f"{layer.arn}:{number}"
+        return "(unknown)"
+
+    # Asynchronous events a previous run accepted -----------------------------------------------
+    def on_start(self) -> None:
+        super().on_start()  # unfinished state transitions
+        if self.event_journal is None:
+            return
+        records = self.event_journal.load()
+        if self.event_journal.damage is not None:
+            found = self.event_journal.damage
+            self.stores.damage.append(damage.Damage("event journal", str(found.path), found.reason,
+                                                    str(found.moved_to)))
+        resumed = 0
+        for record in records:
+            target = self._resumed_target(record)
+            if target is None:
+                log.info("queued event %s dropped: function %s no longer exists", record.request_id,
+                         record.function_name)
+                self.async_queue.discard(record.request_id)
+                continue
+            self.async_queue.resume(record, target)
+            resumed += 1
+        if resumed:
+            log.info("re-queued %d asynchronous event(s) accepted before the restart", resumed)
+
+    def _resumed_target(self, record: JournalRecord) -> Optional[InvokeTarget]:
+        """The target of a journaled event, as far as the store knows it now (the
+        function is resolved again before each attempt)."""
+        store = self.stores.get(record.account_id, record.region)
+        with store.lock:
+            function = store.functions.get(record.function_name)
+            if function is None:
+                return None
+            version = function.versions.get(record.version) or function.latest
+            config, code = dict(version.config), version.code
+        return InvokeTarget(
+            account_id=record.account_id,
+            region=record.region,
+            function_name=record.function_name,
+            version=record.version,
+            config=config,
+            code=code,
+            gateway_port=self.gateway.port,
+            invoked_arn=record.invoked_arn,
+        )
 
     # Data plane glue -------------------------------------------------------------------------
     def _invoke_async_event(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
@@ -148,9 +243,16 @@ class LambdaProvider(
         self.async_queue.stop()
         self.invocations.shutdown()
 
+    def info(self) -> dict[str, Any]:
+        executor = self.invocations.executor
+        return {"executor": executor.name, **executor.describe()}
+
     def health(self) -> dict[str, Any]:
         stores = self.stores.all()
-        return {
+        details: dict[str, Any] = {
             "functions": sum(len(s.functions) for s in stores),
             "environments": self.invocations.environment_count(),
         }
+        if self.stores.damage:
+            details["errors"] = [found.to_json() for found in self.stores.damage]
+        return details

@@ -6,6 +6,11 @@ acknowledged change is on disk (when ``PERSISTENCE=1``) before the client hears
 of it. Files are written atomically (temp file, fsync, rename, fsync of the
 directory), one file per resource, so a ``kill -9`` leaves either the old or the
 new version of each resource, never a torn one.
+
+At start a file that cannot be parsed or restored is moved aside and reported
+(``damage.py``); so are code blobs that are missing or of the wrong size.
+Event-source pollers keep their position per mapping here too
+(``save_checkpoint``), written through the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 from urllib.parse import quote, unquote
@@ -25,6 +31,7 @@ from .models import Function, Layer
 
 if TYPE_CHECKING:
     from .code import CodeStore
+    from .damage import Damage
 
 log = logging.getLogger("lambda.store")
 
@@ -57,6 +64,19 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
         os.close(dir_fd)
 
 
+@dataclass
+class StoredFile:
+    """One resource's file as found at start: its JSON, or why it could not be read."""
+
+    account: str
+    region: str
+    kind: str
+    key: str
+    path: Path
+    data: Any = None
+    error: Optional[str] = None
+
+
 class Persistence:
     """One JSON file per resource under ``<root>/<account>/<region>/<kind>/``."""
 
@@ -75,9 +95,9 @@ class Persistence:
         except FileNotFoundError:
             pass
 
-    def load_all(self) -> Iterator[tuple[str, str, str, str, Any]]:
-        """(account, region, kind, key, data) for every stored resource; unreadable files are skipped and logged,
-        and temporary files a crash left behind are removed."""
+    def load_all(self) -> Iterator[StoredFile]:
+        """Every stored resource (unreadable ones with their error); temporary
+        files a crash left behind are removed."""
         if not self.root.exists():
             return
         for account_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
@@ -89,12 +109,12 @@ class Persistence:
                         except OSError:
                             pass
                     for file in sorted(kind_dir.glob("*.json")):
+                        found = StoredFile(account_dir.name, region_dir.name, kind_dir.name, unquote(file.stem), file)
                         try:
-                            data = json.loads(file.read_text())
+                            found.data = json.loads(file.read_bytes())
                         except (OSError, ValueError) as error:
-                            log.error("skipping unreadable state file %s: %s", file, error)
-                            continue
-                        yield account_dir.name, region_dir.name, kind_dir.name, unquote(file.stem), data
+                            found.error = f"{type(error).__name__}: {error}"
+                        yield found
 
 
 class LambdaStore:
@@ -116,6 +136,7 @@ class LambdaStore:
         self.event_source_mappings: dict[str, dict[str, Any]] = {}  # UUID -> config
         self.code_signing_configs: dict[str, dict[str, Any]] = {}  # ARN -> config
         self.settings: dict[str, Any] = {}  # account-level extras
+        self.checkpoints: dict[str, dict[str, Any]] = {}  # mapping UUID -> position per shard/partition
         self._persistence = persistence
 
     # Functions index -------------------------------------------------------------
@@ -167,6 +188,28 @@ class LambdaStore:
 
     def delete_event_source_mapping(self, uuid: str) -> None:
         self._delete("event-source-mappings", uuid)
+        self.delete_checkpoint(uuid)
+
+    # Event-source checkpoints (for the pollers) -----------------------------------------
+    def checkpoint(self, uuid: str) -> dict[str, Any]:
+        """Where a mapping's poller had got to: e.g. shard id -> last processed
+        sequence number (empty for a new mapping)."""
+        with self.lock:
+            return dict(self.checkpoints.get(uuid) or {})
+
+    def save_checkpoint(self, uuid: str, positions: dict[str, Any]) -> None:
+        """Record a poller's progress (merged into the mapping's checkpoint); with
+        ``PERSISTENCE=1`` it is on disk (fsync'd, atomic) before this returns, so
+        commit a batch's position only after its records reached their outcome."""
+        with self.lock:
+            merged = {**self.checkpoints.get(uuid, {}), **positions}
+            self.checkpoints[uuid] = merged
+            self._save("checkpoints", uuid, merged)
+
+    def delete_checkpoint(self, uuid: str) -> None:
+        with self.lock:
+            if self.checkpoints.pop(uuid, None) is not None:
+                self._delete("checkpoints", uuid)
 
     def save_code_signing_config(self, arn: str) -> None:
         self._save("code-signing-configs", arn, self.code_signing_configs[arn])
@@ -178,16 +221,26 @@ class LambdaStore:
         self._save("settings", "settings", self.settings)
 
     def restore(self, kind: str, key: str, data: Any) -> None:
+        """Put one stored resource back; raises if the data does not make one."""
         if kind == "functions":
-            self.add_function(Function.from_json(data))
-        elif kind == "layers":
+            function = Function.from_json(data)
+            if function.name != key:
+                raise ValueError(f"the file of function {key!r} holds function {function.name!r}")
+            self.add_function(function)
+            return
+        if kind == "layers":
             self.layers[key] = Layer.from_json(data)
-        elif kind == "event-source-mappings":
+            return
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+        if kind == "event-source-mappings":
             self.event_source_mappings[key] = data
         elif kind == "code-signing-configs":
             self.code_signing_configs[key] = data
         elif kind == "settings":
             self.settings = data
+        elif kind == "checkpoints":
+            self.checkpoints[key] = data
 
 
 class Stores:
@@ -204,13 +257,39 @@ class Stores:
         self._persistence = Persistence(state_dir / "state") if persistent else None
         self._stores: dict[tuple[str, str], LambdaStore] = {}
         self._lock = threading.Lock()
+        self.damage: list["Damage"] = []  # what start-up (or an unpack) found damaged, for health
         if self._persistence:
-            for account, region, kind, key, data in self._persistence.load_all():
-                try:
-                    self.get(account, region).restore(kind, key, data)
-                except Exception:  # noqa: BLE001 - one bad resource must not block start-up
-                    log.exception("could not restore %s %s in %s/%s", kind, key, account, region)
+            for found in self._persistence.load_all():
+                self._restore(found)
             self.code.refresh_paths(self.all_code())
+            from .damage import check_code_blobs
+
+            self.damage += check_code_blobs(self)
+
+    def _restore(self, found: StoredFile) -> None:
+        """Restore one file; a damaged one is moved aside, reported, and (a
+        function) kept as a Failed function of that name."""
+        from .damage import Damage, move_aside, unreadable_function, unreadable_state_reason
+
+        store = self.get(found.account, found.region)
+        error = found.error
+        if error is None:
+            try:
+                store.restore(found.kind, found.key, found.data)
+                return
+            except Exception as failure:  # noqa: BLE001 - one bad resource must not block start-up
+                error = f"{type(failure).__name__}: {failure}"
+        moved = move_aside(found.path)
+        resources = []
+        if found.kind == "functions":
+            placeholder = unreadable_function(found.key, found.account, found.region,
+                                              unreadable_state_reason(error, moved))
+            store.add_function(placeholder)
+            store.save_function(placeholder)
+            resources.append(placeholder.arn)
+        self.damage.append(Damage("state file", str(found.path), error, str(moved) if moved else None, resources))
+        log.error("damaged Lambda state file %s (%s): moved to %s%s", found.path, error, moved,
+                  "; the function is kept in state Failed" if resources else "")
 
     def all_code(self) -> Iterator[Any]:
         """Every CodeInfo the state holds (function versions, layer versions)."""
@@ -247,6 +326,7 @@ class Stores:
         with self._lock:
             stores = list(self._stores.values())
             self._stores.clear()
+            self.damage.clear()
         if on_function_removed:
             for store in stores:
                 for function in list(store.functions.values()):

@@ -7,10 +7,16 @@ environment failures are retried until ``MaximumEventAgeInSeconds`` (default
 outcome goes to the ``OnSuccess``/``OnFailure`` destination (SQS, SNS, Lambda,
 EventBridge) with AWS's record format, and failures also to the function's
 ``DeadLetterConfig``.
+
+With ``PERSISTENCE=1`` every accepted event is in the ``EventJournal`` before
+``enqueue`` returns (so before the 202), its retry state is updated there, and
+it leaves the journal once it reached its final outcome; ``resume`` re-queues
+what a previous run left unfinished.
 """
 
 from __future__ import annotations
 
+import base64
 import heapq
 import itertools
 import json
@@ -24,6 +30,7 @@ from typing import Any, Callable, Optional
 
 from gateway.errors import ServiceError
 
+from .event_journal import EventJournal, JournalRecord
 from .models import Invocation, InvocationResult
 
 log = logging.getLogger("lambda.async")
@@ -43,6 +50,7 @@ class AsyncEvent:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received: float = field(default_factory=time.time)
     attempts: int = 0  # invocations that ran (function errors count)
+    saved_attempts: int = 0  # ``attempts`` as the journal last made durable
     throttles: int = 0  # times it could not run (throttled, not runnable): the backoff grows
     last_result: Optional[InvocationResult] = None  # AWS's EventAgeExceeded record carries the last response
 
@@ -61,7 +69,9 @@ class AsyncQueue:
         dead_letter: Callable[[Any, str, bytes, str, Optional[InvocationResult]], None],
         workers: int = 4,
         retry_base_seconds: float = 1.0,
+        journal: Optional[EventJournal] = None,
     ) -> None:
+        self._journal = journal
         self._invoke = invoke
         self._invoke_config = invoke_config
         self._deliver = deliver  # (target, destination arn, record)
@@ -78,12 +88,40 @@ class AsyncQueue:
 
     def enqueue(self, target: Any, payload: bytes, delay: float = 0.0, event: Optional[AsyncEvent] = None,
                 request_id: Optional[str] = None) -> AsyncEvent:
+        """Queue a new event (durable before this returns, with a journal), or
+        requeue ``event`` for another attempt in ``delay`` seconds."""
         if event is None:
             event = AsyncEvent(target, payload, request_id=request_id) if request_id else AsyncEvent(target, payload)
+            if self._journal:
+                self._journal.put(_journal_record(event, 0.0))
+        elif self._journal:
+            # A retry after an attempt waits for the disk (a restart must not grant extra
+            # retries); a throttle's new backoff need not (it rides the next fsync).
+            durable = event.attempts != event.saved_attempts
+            try:
+                self._journal.update(_journal_record(event, time.time() + delay), durable)
+                event.saved_attempts = event.attempts
+            except OSError:  # the event goes on in memory; after a restart it resumes from its last saved state
+                log.exception("could not save the retry state of async event %s", event.request_id)
+        self._push(event, delay)
+        return event
+
+    def resume(self, record: JournalRecord, target: Any) -> None:
+        """Re-queue an event a previous run accepted (already in the journal)."""
+        event = AsyncEvent(target, record.payload, request_id=record.request_id, received=record.received,
+                           attempts=record.attempts, saved_attempts=record.attempts, throttles=record.throttles,
+                           last_result=_result_from_json(record.request_id, record.last_result))
+        self._push(event, max(0.0, record.due - time.time()))
+
+    def discard(self, request_id: str) -> None:
+        """An event that will never run (its function is gone): out of the journal."""
+        if self._journal:
+            self._journal.done(request_id)
+
+    def _push(self, event: AsyncEvent, delay: float) -> None:
         with self._cond:
             heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), event))
             self._cond.notify()
-        return event
 
     def idle(self) -> bool:
         with self._cond:
@@ -99,7 +137,8 @@ class AsyncQueue:
                 _, _, event = heapq.heappop(self._heap)
                 self._busy += 1
             try:
-                self._process(event)
+                if not self._process(event):
+                    self.discard(event.request_id)  # final outcome reached
             except Exception:  # noqa: BLE001
                 log.exception("async event %s failed unexpectedly; requeued", event.request_id)
                 self.enqueue(event.target, event.payload, self._retry_base, event)
@@ -107,37 +146,39 @@ class AsyncQueue:
                 with self._cond:
                     self._busy -= 1
 
-    def _process(self, event: AsyncEvent) -> None:
+    def _process(self, event: AsyncEvent) -> bool:
+        """One attempt; True when the event was requeued, False once it reached its final outcome."""
         config = self._invoke_config(event.target) or {}
         max_age = config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
         max_retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         if time.time() - event.received > max_age:
             self._fail(event, config, "EventAgeExceeded", event.last_result)
-            return
+            return False
         invocation = Invocation(payload=event.payload, request_id=event.request_id)
         try:
             result = self._invoke(event.target, invocation)
         except EventDiscarded as reason:
             log.info("async event %s discarded: %s", event.request_id, reason)
-            return
+            return False
         except ServiceError as error:  # throttled or not runnable right now: retry, not an attempt
             log.debug("async event %s not invoked (%s); retrying", event.request_id, error.code)
             delay = min(60.0, self._retry_base * (2 ** min(event.throttles, 6)))
             event.throttles += 1
             self.enqueue(event.target, event.payload, delay, event)
-            return
+            return True
         event.attempts += 1
         event.last_result = result
         if result.function_error is None:
             destination = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
             if destination:
                 self._deliver(event.target, destination, self._record(event, "Success", result))
-            return
+            return False
         if event.attempts <= max_retries:
             delay = self._retry_base * event.attempts
             self.enqueue(event.target, event.payload, delay, event)
-            return
+            return True
         self._fail(event, config, "RetriesExhausted", result)
+        return False
 
     def _fail(self, event: AsyncEvent, config: dict, condition: str, result: Optional[InvocationResult]) -> None:
         destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
@@ -186,7 +227,45 @@ class AsyncQueue:
             self._cond.notify_all()
         for thread in self._threads:
             thread.join(timeout=2)
+        if self._journal:
+            self._journal.close()
 
     def clear(self) -> None:
         with self._cond:
             self._heap.clear()
+        if self._journal:
+            self._journal.clear()
+
+
+def _journal_record(event: AsyncEvent, due: float) -> JournalRecord:
+    target = event.target
+    result = event.last_result
+    return JournalRecord(
+        request_id=event.request_id,
+        account_id=target.account_id,
+        region=target.region,
+        function_name=target.function_name,
+        version=target.version,
+        invoked_arn=target.invoked_arn,
+        payload=event.payload,
+        received=event.received,
+        attempts=event.attempts,
+        throttles=event.throttles,
+        due=due,
+        last_result=None if result is None else {
+            "payload": base64.b64encode(result.payload or b"").decode(),
+            "function_error": result.function_error,
+            "executed_version": result.executed_version,
+        },
+    )
+
+
+def _result_from_json(request_id: str, data: Optional[dict]) -> Optional[InvocationResult]:
+    if not data:
+        return None
+    return InvocationResult(
+        request_id=request_id,
+        payload=base64.b64decode(data.get("payload") or ""),
+        function_error=data.get("function_error"),
+        executed_version=data.get("executed_version") or "$LATEST",
+    )

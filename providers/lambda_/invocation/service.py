@@ -15,11 +15,12 @@ import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from gateway.config import Config, ConfigError
 from gateway.errors import ServiceError
 
+from ..damage import checksum_problem
 from ..models import CodeInfo
 from ..store import Stores
 from .environment import ExecutionEnvironment, error_payload
@@ -71,6 +72,9 @@ def load_executor(config: Config) -> Executor:
     return available[name].load()(config)
 
 
+FAILED_STATE = "The operation cannot be performed at this time. The function is currently in the following state: Failed"
+
+
 class TooManyRequests(ServiceError):
     def __init__(self, reason: str) -> None:
         super().__init__("TooManyRequestsException", "Rate Exceeded.", status=429, Reason=reason, Type="User")
@@ -88,6 +92,11 @@ class InvocationService:
         self.hostname = config.string("HOSTNAME_FROM_LAMBDA", "127.0.0.1")
         self._executor: Optional[Executor] = None
         self._unpacked = UnpackCache(stores.state_dir / "unpacked")
+        self._verified: set[str] = set()  # blobs whose SHA-256 was checked in this process
+        self._verify_lock = threading.Lock()
+        # Called with (target, damaged code, problem) when a blob fails its check;
+        # the provider moves the version to Failed (damage.py).
+        self.on_code_damaged: Optional[Callable[[InvokeTarget, CodeInfo, str], None]] = None
         self._pools: dict[tuple, VersionPool] = {}
         self._inflight: dict[tuple, int] = {}
         self._unreserved_inflight = 0
@@ -110,6 +119,7 @@ class InvocationService:
     def invoke(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
         """Run one invocation. For a streamed response the environment and the
         concurrency slot stay taken until ``result.chunks`` is exhausted or closed."""
+        self._check_code(target)
         self._acquire_slot(target)
         deferred = False
         try:
@@ -267,6 +277,25 @@ class InvocationService:
             self._hot_reload.watch(target.code.hot_reload_dir, target.pool_key)
         return env
 
+    def _check_code(self, target: InvokeTarget) -> None:
+        """Before a stored zip is first unpacked in this process, its SHA-256 must
+        be its CodeSha256: a damaged blob fails the version (AWS's conflict for a
+        Failed function) instead of failing every invoke with a 500."""
+        for code in (target.code, *target.layers):
+            key = self.stores.code.key_of(code)
+            if key is None or key in self._verified or not code.zip_path:
+                continue
+            with self._verify_lock:
+                if key in self._verified:
+                    continue
+                problem = checksum_problem(Path(code.zip_path), code.sha256)
+                if problem is None:
+                    self._verified.add(key)
+                    continue
+            if self.on_code_damaged is not None:
+                self.on_code_damaged(target, code, problem)
+            raise ServiceError("ResourceConflictException", FAILED_STATE, status=409)
+
     def prepare(self, code: CodeInfo) -> None:
         """Unpack a version's code ahead of its first invocation."""
         self._code_dir(code)
@@ -319,6 +348,7 @@ class InvocationService:
             pool.retire()  # in-flight invocations finish; idle environments stop now
 
     def prestart(self, target: InvokeTarget, count: int) -> None:
+        self._check_code(target)
         self._pool(target).prestart(count)
 
     def environment_count(self) -> int:
@@ -345,6 +375,7 @@ class InvocationService:
             pool.stop_all()
         self._hot_reload.clear()
         self._unpacked.clear()
+        self._verified.clear()
 
     def shutdown(self) -> None:
         self._stopping.set()
