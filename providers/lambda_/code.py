@@ -1,74 +1,51 @@
-"""Function and layer code: safe zip intake, content-addressed storage, S3
-code locations, hot-reload directories, and safe extraction.
+"""Function and layer code: intake with AWS's limits, content-addressed
+storage, S3 code locations and hot-reload directories.
 
-Zips are hostile until checked. Intake reads only the central directory (never
-extracting) to enforce AWS's limits before any work: not a zip, an empty upload,
-more than 250 MB unzipped, entries escaping the archive root (absolute paths,
-``..``) and symlinks pointing outside it are all refused. ``safe_extract`` (for
-the data plane) repeats every check while writing, counts the bytes actually
-written, and never writes through or outside a symlink.
-
-Each distinct zip is stored once, as ``<code_dir>/<hex[:2]>/<hex>.zip`` keyed by
-its SHA-256, and removed by a sweep once no function or layer version holds it.
+- ``CodeIntake`` (owned by the provider) turns a request's ``ZipFile``, S3
+  object or hot-reload directory into a ``CodeInfo``, enforcing the account's
+  limits (``limits.py``) before any work and checking the archive with
+  ``zips.inspect_zip`` before it is stored.
+- ``CodeStore`` keeps each distinct zip once, as ``<code_dir>/<hex[:2]>/<hex>.zip``
+  keyed by its SHA-256, removed by a sweep once no function or layer version
+  holds it. Large inputs (S3 objects, spooled request bodies) are copied into
+  the store through a temporary file while being hashed, never held in memory.
+- Hot-reload directories are checked by ``hot_reload_rules.py`` and never
+  copied nor served as a download.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import logging
 import os
-import stat
+import tempfile
 import threading
-import zipfile
-from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Optional
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Optional, Union
 
 from gateway.errors import ServiceError
 
+from . import limits as code_limits
+from .hot_reload_rules import HotReloadRefused, HotReloadRules
+from .limits import AccountLimits
 from .models import CodeInfo
 from .store import atomic_write
+from .zips import empty_upload, inspect_zip, unzipped_size
+
+if TYPE_CHECKING:
+    from .store import LambdaStore
 
 log = logging.getLogger("lambda.code")
 
-MAX_ZIPPED_BYTES = 52_428_800  # 50 MB, a ZipFile uploaded in the request
-MAX_UNZIPPED_BYTES = 262_144_000  # 250 MB, function (+ layers) unzipped
-MAX_REQUEST_BYTES = 70_167_211  # CreateFunction / UpdateFunctionCode request body
 HOT_RELOAD_SHA256 = "hot-reloading-hash-not-available"
 _COPY_CHUNK = 1 << 20
+ZipInput = Union[bytes, BinaryIO]  # a ZipFile member: bytes, or a file-backed blob (read in chunks)
 
 
-# Errors, as AWS words them ------------------------------------------------------------
 def _invalid(message: str) -> ServiceError:
     return ServiceError("InvalidParameterValueException", message, status=400, Type="User")
-
-
-def unzip_error() -> ServiceError:
-    return _invalid("Could not unzip uploaded file. Please check your file, then try to upload again.")
-
-
-def unzipped_too_large() -> ServiceError:
-    return _invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")
-
-
-def request_too_large(operation: str) -> ServiceError:
-    return ServiceError(
-        "RequestEntityTooLargeException",
-        f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {operation} operation",
-        status=413,
-    )
-
-
-def zipped_too_large() -> ServiceError:
-    return ServiceError(
-        "RequestEntityTooLargeException", f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes", status=413
-    )
-
-
-def check_request_size(body_length: int, operation: str) -> None:
-    if body_length > MAX_REQUEST_BYTES:
-        raise request_too_large(operation)
 
 
 # Hashes ----------------------------------------------------------------------------
@@ -80,86 +57,22 @@ def b64_to_hex(sha_b64: str) -> str:
     return base64.b64decode(sha_b64).hex()
 
 
-def hex_to_b64(sha_hex: str) -> str:
-    return base64.b64encode(bytes.fromhex(sha_hex)).decode()
-
-
-# Paths inside an archive ------------------------------------------------------------
-class UnsafeArchive(ValueError):
-    """An entry would land outside the extraction root."""
-
-
-def safe_relative(name: str) -> PurePosixPath:
-    """The entry's path relative to the archive root, or ``UnsafeArchive``."""
-    if "\x00" in name:
-        raise UnsafeArchive(f"NUL in entry name {name!r}")
-    clean = name.replace("\\", "/")
-    if clean.startswith("/") or (len(clean) > 1 and clean[1] == ":"):
-        raise UnsafeArchive(f"absolute entry name {name!r}")
-    parts = [p for p in clean.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise UnsafeArchive(f"entry name escapes the archive: {name!r}")
-    return PurePosixPath(*parts) if parts else PurePosixPath(".")
-
-
-def _link_stays_inside(entry: PurePosixPath, target: str) -> bool:
-    """Whether a symlink at ``entry`` pointing to ``target`` stays inside the root.
-
-    Accepted targets are relative, ``..`` only as a leading run no deeper than
-    the link's own directory, then plain names. Together with "nothing is ever
-    written beneath a symlink" (so a link's parent is a real directory at its
-    lexical depth), every chain of links resolves inside the root."""
-    if not target or target.startswith("/") or "\x00" in target:
-        return False
-    parts = [p for p in target.replace("\\", "/").split("/") if p not in ("", ".")]
-    ups = 0
-    while ups < len(parts) and parts[ups] == "..":
-        ups += 1
-    if ".." in parts[ups:]:
-        return False
-    return ups <= len(entry.parts) - 1
-
-
-def _beneath_link(entry: PurePosixPath, links: set[PurePosixPath]) -> bool:
-    return any(parent in links for parent in entry.parents)
-
-
-def _is_symlink(info: zipfile.ZipInfo) -> bool:
-    return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
-
-
-# Intake ------------------------------------------------------------------------------
-def inspect_zip(data: bytes, max_unzipped: int = MAX_UNZIPPED_BYTES) -> int:
-    """Check an uploaded zip from its central directory only; return the total
-    unzipped size. Raises AWS's errors."""
-    if not data:
-        raise _invalid("Uploaded file must be a non-empty zip")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            total = 0
-            links: set[PurePosixPath] = set()
-            for info in infos:
-                total += info.file_size
-                entry = safe_relative(info.filename)
-                if links and _beneath_link(entry, links):
-                    raise UnsafeArchive(f"entry {info.filename!r} lies beneath a symlink")
-                if _is_symlink(info):
-                    links.add(entry)
-                    if info.file_size > 4096:
-                        raise UnsafeArchive("oversized symlink entry")
-                    target = archive.read(info).decode("utf-8", "replace")
-                    if not _link_stays_inside(entry, target):
-                        raise UnsafeArchive(f"symlink {info.filename!r} points outside the archive")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnsafeArchive, ValueError, OSError, EOFError) as error:
-        log.debug("refusing uploaded zip: %s", error)
-        raise unzip_error() from None
-    if total > max_unzipped:
-        raise unzipped_too_large()
-    return total
-
-
 # Storage ----------------------------------------------------------------------------
+@dataclass
+class Spooled:
+    """An input copied into the store's ``incoming`` directory, hashed on the way."""
+
+    path: Path
+    size: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def discard(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
 class CodeStore:
     """Content-addressed zip blobs, collected when nothing references them.
 
@@ -176,7 +89,21 @@ class CodeStore:
         self.durable = durable  # fsync blobs (PERSISTENCE=1)
         self._candidates: set[str] = set()
         self._stored: set[str] = set()  # blobs known to be on disk (saves a stat per upload)
+        self._unzipped: dict[str, int] = {}  # key -> unzipped size
         self._lock = threading.Lock()
+        self._clear_incoming()  # what a crash left half-copied
+
+    @property
+    def incoming(self) -> Path:
+        return self.root / "incoming"
+
+    def _clear_incoming(self) -> None:
+        if self.incoming.is_dir():
+            for leftover in self.incoming.iterdir():
+                try:
+                    leftover.unlink()
+                except OSError:
+                    pass
 
     def path_for(self, sha_hex: str) -> Path:
         return self.root / sha_hex[:2] / f"{sha_hex}.zip"
@@ -200,8 +127,31 @@ class CodeStore:
         """The blob left the disk (damaged, moved aside: damage.py): the next put of it writes it again."""
         with self._lock:
             self._stored.discard(sha_hex)
+            self._unzipped.pop(sha_hex, None)
 
-    def put(self, data: bytes, s3_location: Optional[dict[str, str]] = None) -> CodeInfo:
+    def spool(self, chunks: Iterable[bytes], max_bytes: int, too_large: Callable[[], Exception]) -> Spooled:
+        """Copy ``chunks`` into a temporary file of the store (hashing them),
+        raising ``too_large()`` as soon as more than ``max_bytes`` arrive."""
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.incoming, suffix=".zip")
+        spooled = Spooled(Path(name))
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    spooled.size += len(chunk)
+                    if spooled.size > max_bytes:
+                        raise too_large()
+                    spooled.digest.update(chunk)
+                    out.write(chunk)
+                if self.durable:
+                    out.flush()
+                    os.fsync(out.fileno())
+        except BaseException:
+            spooled.discard()
+            raise
+        return spooled
+
+    def put(self, data: bytes, unzipped: int = 0, s3_location: Optional[dict[str, str]] = None) -> CodeInfo:
         """Store a zip that passed ``inspect_zip`` (once per distinct content)."""
         digest = hashlib.sha256(data)
         sha_hex = digest.hexdigest()
@@ -211,12 +161,46 @@ class CodeStore:
             if sha_hex not in self._stored and not path.exists():
                 atomic_write(path, data, durable=self.durable)
             self._stored.add(sha_hex)
-        return CodeInfo(
-            sha256=base64.b64encode(digest.digest()).decode(),
-            size=len(data),
-            zip_path=str(path),
-            s3_location=s3_location,
-        )
+            self._unzipped[sha_hex] = unzipped
+        return CodeInfo(sha256=base64.b64encode(digest.digest()).decode(), size=len(data), zip_path=str(path),
+                        s3_location=s3_location)
+
+    def put_spooled(self, spooled: Spooled, unzipped: int = 0,
+                    s3_location: Optional[dict[str, str]] = None) -> CodeInfo:
+        """Store a spooled zip that passed ``inspect_zip``: moved into place
+        (or dropped when the same content is already stored)."""
+        sha_hex = spooled.digest.hexdigest()
+        path = self.path_for(sha_hex)
+        with self._lock:
+            self._candidates.discard(sha_hex)
+            if sha_hex not in self._stored and not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(spooled.path, path)
+                if self.durable:
+                    _fsync_directory(path.parent)
+            self._stored.add(sha_hex)
+            self._unzipped[sha_hex] = unzipped
+        spooled.discard()
+        return CodeInfo(sha256=base64.b64encode(spooled.digest.digest()).decode(), size=spooled.size,
+                        zip_path=str(path), s3_location=s3_location)
+
+    def unzipped_size(self, code: CodeInfo) -> int:
+        """A stored zip's unzipped size (0 for images and hot-reload directories)."""
+        key = self.key_of(code)
+        if key is None:
+            return 0
+        with self._lock:
+            known = self._unzipped.get(key)
+        if known is not None:
+            return known
+        try:
+            size = unzipped_size(self.path_for(key))
+        except (OSError, ValueError) as error:
+            log.warning("cannot read the unzipped size of %s: %s", self.path_for(key), error)
+            return 0
+        with self._lock:
+            self._unzipped[key] = size
+        return size
 
     def acquire(self, code: CodeInfo) -> None:
         """Another holder of the blob appears (it must not be swept now)."""
@@ -253,6 +237,7 @@ class CodeStore:
                 if key in live:
                     continue
                 self._stored.discard(key)
+                self._unzipped.pop(key, None)
                 try:
                     self.path_for(key).unlink()
                     deleted += 1
@@ -267,39 +252,108 @@ class CodeStore:
             if path is not None:
                 code.zip_path = str(path)
 
-    def read(self, sha_hex: str) -> Optional[bytes]:
-        if len(sha_hex) != 64 or any(c not in "0123456789abcdef" for c in sha_hex):
-            return None
-        try:
-            return self.path_for(sha_hex).read_bytes()
-        except OSError:
-            return None
-
     def reset(self) -> None:
         with self._lock:
             self._candidates.clear()
             self._stored.clear()
+            self._unzipped.clear()
 
 
-# Hot reload --------------------------------------------------------------------------
-def hot_reload_code(directory: str) -> CodeInfo:
-    """``S3Bucket=<BUCKET_MARKER_LOCAL>``, ``S3Key=<absolute path>``: the code is
-    the directory itself, mounted rather than copied."""
-    if not os.path.isabs(directory):
-        raise _invalid(f"When using hot reloading, the archive key has to be an absolute path! Your archive key: {directory}")
-    return CodeInfo(sha256=HOT_RELOAD_SHA256, size=0, hot_reload_dir=directory)
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
-def zip_directory(directory: str) -> bytes:
-    """A zip of a hot-reload directory, for the code download URL."""
-    buffer = io.BytesIO()
-    root = Path(directory)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                if path.is_file() and not path.is_symlink():
-                    archive.write(path, path.relative_to(root).as_posix())
-    return buffer.getvalue()
+def _chunks_of(data: ZipInput) -> Iterator[bytes]:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        yield bytes(data)
+        return
+    while True:
+        chunk = data.read(_COPY_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+def input_size(data: ZipInput) -> int:
+    """Bytes of a ZipFile member (a file-backed blob knows its length)."""
+    return len(data)  # type: ignore[arg-type]
+
+
+# Intake -------------------------------------------------------------------------------
+class CodeIntake:
+    """The provider's code intake: every check AWS makes, before any work."""
+
+    def __init__(self, store: CodeStore, limits: AccountLimits, hot_reload: HotReloadRules) -> None:
+        self.store = store
+        self.limits = limits
+        self.hot_reload_rules = hot_reload
+        self.s3 = S3CodeFetcher()
+
+    def check_request_size(self, body_length: int, operation: str) -> None:
+        code_limits.check_request_size(self.limits, body_length, operation)
+
+    def zip_file(self, owner: "LambdaStore", data: ZipInput, layers_unzipped: int = 0) -> CodeInfo:
+        """A zip uploaded in the request: checked, then stored (one reference)."""
+        size = input_size(data)
+        if size > self.limits.code_size_zipped:
+            raise code_limits.zipped_too_large(self.limits.code_size_zipped)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            unzipped = inspect_zip(bytes(data), self.limits.code_size_unzipped)
+            self._check_fits(owner, unzipped, layers_unzipped, size)
+            return self.store.put(bytes(data), unzipped)
+        if size == 0:
+            raise empty_upload()
+        data.seek(0)
+        unzipped = inspect_zip(data, self.limits.code_size_unzipped)
+        self._check_fits(owner, unzipped, layers_unzipped, size)
+        data.seek(0)
+        spooled = self.store.spool(_chunks_of(data), size, lambda: code_limits.zipped_too_large(size))
+        return self.store.put_spooled(spooled, unzipped)
+
+    def s3_object(self, owner: "LambdaStore", endpoint: str, bucket: str, key: str, version: Optional[str],
+                  layers_unzipped: int = 0) -> CodeInfo:
+        """A zip in the companion S3, read as the owner's account, streamed to disk."""
+        spooled = self.s3.fetch(self.store, self.limits, endpoint, owner.account_id, owner.region, bucket, key, version)
+        try:
+            unzipped = inspect_zip(spooled.path, self.limits.code_size_unzipped)
+            self._check_fits(owner, unzipped, layers_unzipped, spooled.size)
+            location = {"S3Bucket": bucket, "S3Key": key}
+            if version:
+                location["S3ObjectVersion"] = version
+            return self.store.put_spooled(spooled, unzipped, s3_location=location)
+        finally:
+            spooled.discard()
+
+    def hot_reload(self, directory: str, layers_unzipped: int = 0) -> CodeInfo:
+        """``S3Bucket=<BUCKET_MARKER_LOCAL>``, ``S3Key=<absolute path>``: the code is
+        the directory itself, mounted or linked rather than copied."""
+        if not os.path.isabs(directory):
+            raise _invalid(
+                f"When using hot reloading, the archive key has to be an absolute path! Your archive key: {directory}"
+            )
+        try:
+            self.hot_reload_rules.check(directory)
+        except HotReloadRefused as refused:
+            raise _invalid(f"{str(refused)[:1].upper()}{str(refused)[1:]}.") from None
+        code_limits.check_combined_size(self.limits, 0, layers_unzipped)
+        return CodeInfo(sha256=HOT_RELOAD_SHA256, size=0, hot_reload_dir=directory)
+
+    def unzipped_size(self, code: CodeInfo) -> int:
+        return self.store.unzipped_size(code)
+
+    def check_layers(self, code: CodeInfo, layers_unzipped: int) -> None:
+        """A function's current code with (new) layers (UpdateFunctionConfiguration)."""
+        code_limits.check_combined_size(self.limits, self.unzipped_size(code), layers_unzipped)
+
+    def _check_fits(self, owner: "LambdaStore", unzipped: int, layers_unzipped: int, added: int) -> None:
+        code_limits.check_combined_size(self.limits, unzipped, layers_unzipped)
+        with owner.lock:
+            used = code_limits.code_storage_used(owner)
+        code_limits.check_code_storage(self.limits, used, added)
 
 
 # S3 --------------------------------------------------------------------------------
@@ -332,20 +386,26 @@ class S3CodeFetcher:
                     self._clients[key] = client
         return client
 
-    def fetch(
-        self, endpoint: str, account_id: str, region: str, bucket: str, key: str, version: Optional[str] = None
-    ) -> bytes:
+    def fetch(self, store: CodeStore, limits: AccountLimits, endpoint: str, account_id: str, region: str,
+              bucket: str, key: str, version: Optional[str] = None) -> Spooled:
+        """The object, streamed into the code store's incoming directory; never
+        more than the unzipped limit is read (a zip is not smaller than the
+        files it stores, give or take its headers)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         kwargs = {"Bucket": bucket, "Key": key}
         if version:
             kwargs["VersionId"] = version
+        too_large = lambda: code_limits.unzipped_too_large(limits.code_size_unzipped)  # noqa: E731
         try:
             response = self._client(endpoint, account_id, region).get_object(**kwargs)
-            if response.get("ContentLength", 0) > MAX_UNZIPPED_BYTES:
-                response["Body"].close()
-                raise unzipped_too_large()
-            return response["Body"].read()
+            body = response["Body"]
+            try:
+                if response.get("ContentLength", 0) > limits.code_size_unzipped:
+                    raise too_large()
+                return store.spool(body.iter_chunks(_COPY_CHUNK), limits.code_size_unzipped, too_large)
+            finally:
+                body.close()
         except ClientError as error:
             details = error.response.get("Error", {})
             code = details.get("Code", "Unknown")
@@ -356,68 +416,3 @@ class S3CodeFetcher:
         except BotoCoreError as error:
             log.warning("could not read code from s3://%s/%s: %s", bucket, key, error)
             raise ServiceError("ServiceException", "An error occurred while reading code from S3", 500, False) from None
-
-
-# Extraction (for the data plane) -------------------------------------------------------
-def safe_extract(zip_path: str, destination: Path, max_bytes: int = MAX_UNZIPPED_BYTES) -> None:
-    """Extract a stored zip under ``destination``: entries stay inside it,
-    symlinks point inside it, at most ``max_bytes`` are written, file modes keep
-    their permission bits (never setuid/setgid/sticky; always owner-readable)."""
-    root = destination.resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    written = 0
-    with zipfile.ZipFile(zip_path) as archive:
-        infos = archive.infolist()
-        if sum(i.file_size for i in infos) > max_bytes:
-            raise UnsafeArchive("archive exceeds the unzipped size limit")
-        for info in infos:
-            relative = safe_relative(info.filename)
-            if relative == PurePosixPath("."):
-                continue
-            target = root.joinpath(*relative.parts)
-            _ensure_parent_inside(root, target)
-            mode = (info.external_attr >> 16) & 0o777 if info.create_system == 3 else 0
-            if info.is_dir():
-                if target.is_symlink():
-                    raise UnsafeArchive(f"directory entry {info.filename!r} replaces a symlink")
-                target.mkdir(exist_ok=True)
-                os.chmod(target, (mode | 0o700) if mode else 0o755)
-                continue
-            if target.is_symlink() or target.exists():
-                if target.is_dir() and not target.is_symlink():
-                    raise UnsafeArchive(f"entry {info.filename!r} replaces a directory")
-                target.unlink()
-            if _is_symlink(info):
-                link = archive.read(info).decode("utf-8")
-                if not _link_stays_inside(relative, link):
-                    raise UnsafeArchive(f"symlink {info.filename!r} points outside the archive")
-                parts = [p for p in link.replace("\\", "/").split("/") if p not in ("", ".")]
-                os.symlink("/".join(parts) or ".", target)
-                continue
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(target, flags, 0o600)
-            with os.fdopen(fd, "wb") as out, archive.open(info) as source:
-                entry_bytes = 0
-                while True:
-                    chunk = source.read(_COPY_CHUNK)
-                    if not chunk:
-                        break
-                    entry_bytes += len(chunk)
-                    written += len(chunk)
-                    if entry_bytes > info.file_size or written > max_bytes:
-                        raise UnsafeArchive(f"entry {info.filename!r} inflates beyond its declared size")
-                    out.write(chunk)
-            os.chmod(target, (mode | 0o444) if mode else 0o644)
-
-
-def _ensure_parent_inside(root: Path, target: Path) -> None:
-    """Create the entry's parent directories, refusing to pass through a symlink."""
-    current = root
-    for part in target.relative_to(root).parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            raise UnsafeArchive(f"{target} lies beneath a symlink")
-        if not current.exists():
-            current.mkdir(mode=0o755)
-        elif not current.is_dir():
-            raise UnsafeArchive(f"{current} is not a directory")

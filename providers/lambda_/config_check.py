@@ -6,6 +6,8 @@ Kept light: it imports nothing of the provider."""
 
 from __future__ import annotations
 
+import os
+import re
 from importlib.metadata import entry_points
 
 from gateway.config import Config, ConfigError
@@ -25,6 +27,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_LIMITS_TOTAL_CODE_SIZE": ("80530636800", "Storage for code and layers per account (bytes)."),
     "LAMBDA_LIMITS_CODE_SIZE_ZIPPED": ("52428800", "Largest zipped deployment package (bytes)."),
     "LAMBDA_LIMITS_CODE_SIZE_UNZIPPED": ("262144000", "Largest unzipped function + layers (bytes)."),
+    "LAMBDA_LIMITS_CREATE_FUNCTION_REQUEST_SIZE": ("70167211", "Largest CreateFunction / UpdateFunctionCode request body (bytes)."),
+    "LAMBDA_CODE_LOCATION_EXPIRES": ("600", "Seconds a presigned `Code.Location` download URL stays valid (AWS: 600)."),
+    "LAMBDA_HOT_RELOAD_ROOTS": ("", "Colon- or comma-separated absolute directories: hot reload only beneath them (default: anywhere not refused)."),
     "HOSTNAME_FROM_LAMBDA": ("127.0.0.1", "Host functions use to reach the gateway (their AWS_ENDPOINT_URL)."),
     "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks S3Key as a local directory of code."),
     "ENFORCE_IAM": ("0", "`1` enforces function URL authorization (resource policies, SigV4) as AWS does."),
@@ -41,6 +46,8 @@ _INTEGERS = {
     "LAMBDA_LIMITS_TOTAL_CODE_SIZE": 1,
     "LAMBDA_LIMITS_CODE_SIZE_ZIPPED": 1,
     "LAMBDA_LIMITS_CODE_SIZE_UNZIPPED": 1,
+    "LAMBDA_LIMITS_CREATE_FUNCTION_REQUEST_SIZE": 1,
+    "LAMBDA_CODE_LOCATION_EXPIRES": 1,
 }
 _FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM")
 
@@ -54,3 +61,8 @@ def check(config: Config) -> None:
     config.choice("LAMBDA_RUNTIME_EXECUTOR", "process", executors)
     if not config.string("BUCKET_MARKER_LOCAL", "hot-reload"):
         raise ConfigError("BUCKET_MARKER_LOCAL must not be empty")
+    for root in re.split(r"[:,]", config.string("LAMBDA_HOT_RELOAD_ROOTS")):
+        if root.strip() and not os.path.isabs(root.strip()):
+            raise ConfigError(f"LAMBDA_HOT_RELOAD_ROOTS: {root.strip()!r} is not an absolute directory")
+    if config.integer("LAMBDA_CODE_LOCATION_EXPIRES", 600, 1) > 604_800:
+        raise ConfigError("LAMBDA_CODE_LOCATION_EXPIRES must be at most 604800 (a week, as S3 allows)")

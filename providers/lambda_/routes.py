@@ -6,22 +6,27 @@ route that needs it is actually served.
 - ``GET /_aws/lambda/runtimes[?filter=supported|deprecated|all]``:
   ``{"Runtimes": [...]}``, the runtime identifiers (default: the supported ones,
   as AWS's "Lambda runtimes" page lists them).
-- ``GET /_aws/lambda/code/<sha256-hex>.zip``: a stored zip (``Code.Location``).
-- ``GET /_aws/lambda/code/dir/<account>/<region>/<function>/<qualifier>.zip``:
-  a hot-reload directory, zipped on the fly.
+- ``GET /_aws/lambda/code/<account>/<region>/<sha256-hex>.zip?X-Amz-...``: a
+  stored zip, through the presigned URL ``GetFunction`` / ``GetLayerVersion``
+  handed out (``code_urls.py``); a URL that is missing, tampered with, issued
+  to another account or expired gets S3's XML error, as S3 answers a bad
+  presigned URL. Hot-reload directories are never served.
 """
 
 from __future__ import annotations
 
+import base64
 import os
-import re
+import secrets
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
-from urllib.parse import unquote
+from xml.sax.saxutils import escape
 
 from gateway.http import HttpRequest, HttpResponse
 from gateway.internal import json_response
 
 from . import runtimes
+from .code_urls import PREFIX as CODE_PREFIX
+from .code_urls import Refused
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
@@ -30,10 +35,6 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 PREFIX = "/_aws/lambda/"
 RUNTIMES_PATH = "/_aws/lambda/runtimes"
-_CODE = re.compile(r"^/_aws/lambda/code/(?P<sha>[0-9a-f]{64})\.zip$")
-_DIR = re.compile(
-    r"^/_aws/lambda/code/dir/(?P<account>\d{12})/(?P<region>[a-z0-9-]+)/(?P<name>[A-Za-z0-9_-]+)/(?P<qualifier>[^/]+)\.zip$"
-)
 FILTERS = ("supported", "deprecated", "all")
 _CHUNK = 1 << 20
 
@@ -45,8 +46,17 @@ def _zip_response(body, length: int) -> HttpResponse:
     return response
 
 
-def _not_found() -> HttpResponse:
-    return json_response({"error": "not found"}, 404)
+def s3_error(status: int, code: str, message: str, *extra: tuple[str, str]) -> HttpResponse:
+    """S3's XML error document, as it answers a refused presigned URL."""
+    fields = [("Code", code), ("Message", message), *extra,
+              ("RequestId", secrets.token_hex(8).upper()),
+              ("HostId", base64.b64encode(secrets.token_bytes(48)).decode())]
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(
+        f"<{name}>{escape(value)}</{name}>" for name, value in fields
+    ) + "</Error>"
+    response = HttpResponse(status, body=body.encode())
+    response.headers["Content-Type"] = "application/xml"
+    return response
 
 
 class LambdaRoutes:
@@ -72,7 +82,7 @@ class LambdaRoutes:
         path = request.path.rstrip("/")
         if path == RUNTIMES_PATH:
             return self.runtimes
-        if path.startswith("/_aws/lambda/code/"):
+        if path.startswith(CODE_PREFIX):
             return self.code
         return None
 
@@ -92,35 +102,22 @@ class LambdaRoutes:
         return json_response({"Runtimes": runtimes.listing(kind)})
 
     def code(self, request: HttpRequest) -> HttpResponse:
-        refused = self._method_not_allowed(request)
-        if refused:
-            return refused
+        """A stored zip through its presigned URL, streamed from the file."""
+        if request.method not in ("GET", "HEAD"):
+            return s3_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+                            ("Method", request.method), ("ResourceType", "OBJECT"))
         provider = self.gateway.providers.get("lambda")
-        match = _CODE.match(request.path)
-        if match:
-            path = provider.stores.code.path_for(match["sha"])
-            try:
-                handle = open(path, "rb")
-            except OSError:
-                return _not_found()
-            return _zip_response(_file_chunks(handle), os.fstat(handle.fileno()).st_size)
-        match = _DIR.match(request.path)
-        if match:
-            store = provider.stores.get(match["account"], match["region"])
-            with store.lock:
-                function = store.functions.get(match["name"])
-                qualifier = unquote(match["qualifier"])
-                version = None
-                if function is not None:
-                    version = function.latest if qualifier == "$LATEST" else function.versions.get(qualifier)
-                directory = version.code.hot_reload_dir if version is not None else None
-            if not directory:
-                return _not_found()
-            from .code import zip_directory
-
-            data = zip_directory(directory)
-            return _zip_response(data, len(data))
-        return _not_found()
+        host = request.host or f"127.0.0.1:{request.server_port}"
+        try:
+            granted = provider.code_urls.check(request.path, request.query_string, host)
+        except Refused as refused:
+            return s3_error(refused.status, refused.code, refused.message, *refused.extra)
+        try:
+            handle = open(provider.stores.code.path_for(granted.sha_hex), "rb")
+        except OSError:
+            return s3_error(404, "NoSuchKey", "The specified key does not exist.",
+                            ("Key", request.path[len(CODE_PREFIX):]))
+        return _zip_response(_file_chunks(handle), os.fstat(handle.fileno()).st_size)
 
 
 def _file_chunks(handle) -> Iterator[bytes]:

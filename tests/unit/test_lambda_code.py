@@ -1,5 +1,6 @@
-"""Zip intake and extraction (providers/lambda_/code.py): hostile archives are
-refused before anything is extracted, and extraction never escapes its root."""
+"""Zip intake and extraction (providers/lambda_/zips.py, code.py): hostile
+archives are refused before anything is extracted, extraction never escapes its
+root, and the account's limits are AWS's errors."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import ServiceError
-from providers.lambda_ import code
-from providers.lambda_.code import CodeStore, UnsafeArchive, inspect_zip, safe_extract
+from providers.lambda_ import code, limits
+from providers.lambda_.code import CodeIntake, CodeStore
+from providers.lambda_.hot_reload_rules import HotReloadRules
+from providers.lambda_.limits import AccountLimits
 from providers.lambda_.models import CodeInfo
+from providers.lambda_.store import LambdaStore
+from providers.lambda_.zips import UnsafeArchive, inspect_zip, safe_extract
+
+LIMIT = 262_144_000
 
 UNZIP_ERROR = "Could not unzip uploaded file. Please check your file, then try to upload again."
 
@@ -40,7 +47,7 @@ def symlink(name: str, target: str) -> tuple:
 
 def expect_error(data: bytes, message: str, code_name: str = "InvalidParameterValueException") -> None:
     with pytest.raises(ServiceError) as error:
-        inspect_zip(data)
+        inspect_zip(data, LIMIT)
     assert error.value.code == code_name
     assert error.value.message == message
 
@@ -48,7 +55,7 @@ def expect_error(data: bytes, message: str, code_name: str = "InvalidParameterVa
 # Intake ----------------------------------------------------------------------------------
 def test_a_valid_zip_passes_and_reports_its_unzipped_size():
     data = build_zip([("index.py", "def handler(e, c):\n    return e\n"), ("lib/util.py", "x = 1\n")])
-    assert inspect_zip(data) == len("def handler(e, c):\n    return e\n") + len("x = 1\n")
+    assert inspect_zip(data, LIMIT) == len("def handler(e, c):\n    return e\n") + len("x = 1\n")
 
 
 def test_not_a_zip_gets_aws_message():
@@ -76,7 +83,17 @@ def test_entries_beneath_a_symlink_are_refused():
 
 
 def test_symlinks_inside_the_archive_are_accepted():
-    inspect_zip(build_zip([("lib/real.py", "x"), symlink("lib/alias.py", "real.py"), symlink("a/b/up", "../../lib")]))
+    inspect_zip(build_zip([("lib/real.py", "x"), symlink("lib/alias.py", "real.py"), symlink("a/b/up", "../../lib")]),
+                LIMIT)
+
+
+def test_encrypted_entries_are_refused():
+    data = bytearray(build_zip([("index.py", "x")]))
+    # Set general purpose bit 0 (encrypted) in the local header and the central directory.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = bytes(data).index(signature) + offset
+        data[at] |= 0x1
+    expect_error(bytes(data), UNZIP_ERROR)
 
 
 def test_unzipped_size_limit_is_checked_from_the_central_directory():
@@ -91,12 +108,68 @@ def test_unzipped_size_limit_is_checked_from_the_central_directory():
 
 
 def test_request_and_zipped_limits_have_aws_messages():
+    defaults = AccountLimits()
     with pytest.raises(ServiceError) as error:
-        code.check_request_size(70_167_212, "CreateFunction")
+        limits.check_request_size(defaults, 70_167_212, "CreateFunction")
     assert error.value.status == 413
     assert error.value.message == "Request must be smaller than 70167211 bytes for the CreateFunction operation"
-    code.check_request_size(70_167_211, "CreateFunction")
-    assert code.zipped_too_large().message == "Zipped size must be smaller than 52428800 bytes"
+    limits.check_request_size(defaults, 70_167_211, "CreateFunction")
+    assert limits.zipped_too_large(52_428_800).message == "Zipped size must be smaller than 52428800 bytes"
+
+
+def _intake(tmp_path: Path, **limit_values) -> CodeIntake:
+    rules = HotReloadRules(protected=(tmp_path / "data",), homes=())
+    return CodeIntake(CodeStore(tmp_path / "code"), AccountLimits(**limit_values), rules)
+
+
+def test_intake_enforces_the_configured_limits(tmp_path: Path):
+    owner = LambdaStore("000000000000", "us-east-1", None)
+    data = build_zip([("index.py", "x" * 1000)])
+    intake = _intake(tmp_path, code_size_zipped=len(data) - 1)
+    with pytest.raises(ServiceError) as error:
+        intake.zip_file(owner, data)
+    assert (error.value.code, error.value.message) == (
+        "RequestEntityTooLargeException", f"Zipped size must be smaller than {len(data) - 1} bytes")
+    with pytest.raises(ServiceError) as error:
+        _intake(tmp_path, code_size_unzipped=999).zip_file(owner, data)
+    assert error.value.message == "Unzipped size must be smaller than 999 bytes"
+    with pytest.raises(ServiceError) as error:
+        _intake(tmp_path, code_size_unzipped=1500).zip_file(owner, data, layers_unzipped=600)
+    assert error.value.message == (
+        "Function code combined with layers exceeds the maximum allowed size of 1500 bytes. "
+        "The actual size is 1600 bytes.")
+    with pytest.raises(ServiceError) as error:
+        _intake(tmp_path, total_code_size=len(data) - 1).zip_file(owner, data)
+    assert (error.value.code, error.value.message) == ("CodeStorageExceededException", "Code storage limit exceeded.")
+    assert not list((tmp_path / "code").rglob("*.zip"))  # nothing stored for a refused upload
+    stored = _intake(tmp_path).zip_file(owner, data)
+    assert stored.size == len(data) and Path(stored.zip_path).read_bytes() == data
+
+
+def test_intake_of_a_file_backed_blob_is_copied_into_the_store(tmp_path: Path):
+    data = build_zip([("index.py", "x = 1\n")])
+    blob = io.BytesIO(data)
+    stored = _intake(tmp_path).zip_file(LambdaStore("000000000000", "us-east-1", None), _Sized(blob, len(data)))
+    assert stored.sha256 == code.sha256_b64(data) and Path(stored.zip_path).read_bytes() == data
+    assert not list((tmp_path / "code" / "incoming").iterdir())
+
+
+class _Sized(io.BufferedReader):
+    """A readable, seekable file that knows its length (as a spooled request blob)."""
+
+    def __init__(self, raw: io.BytesIO, size: int) -> None:
+        super().__init__(raw)  # type: ignore[arg-type]
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def test_unzipped_sizes_are_known_for_stored_code(tmp_path: Path):
+    store = CodeStore(tmp_path / "code")
+    stored = store.put(build_zip([("a", "x" * 10), ("b", "y" * 5)]))
+    assert CodeStore(tmp_path / "code").unzipped_size(stored) == 15  # read from the blob
+    assert store.unzipped_size(CodeInfo(hot_reload_dir="/x")) == 0
 
 
 # Storage -------------------------------------------------------------------------------------
@@ -140,11 +213,15 @@ def test_restored_code_points_at_the_store(tmp_path: Path):
     assert restored.zip_path == stored.zip_path
 
 
-def test_hot_reload_needs_an_absolute_path():
-    info = code.hot_reload_code("/tmp/my-function")
-    assert (info.hot_reload_dir, info.sha256, info.size) == ("/tmp/my-function", "hot-reloading-hash-not-available", 0)
-    with pytest.raises(ServiceError):
-        code.hot_reload_code("relative/dir")
+def test_hot_reload_needs_an_absolute_path(tmp_path: Path):
+    intake = _intake(tmp_path)
+    info = intake.hot_reload(str(tmp_path / "my-function"))
+    assert (info.hot_reload_dir, info.sha256, info.size) == (
+        str(tmp_path / "my-function"), "hot-reloading-hash-not-available", 0)
+    with pytest.raises(ServiceError) as error:
+        intake.hot_reload("relative/dir")
+    assert error.value.message == (
+        "When using hot reloading, the archive key has to be an absolute path! Your archive key: relative/dir")
 
 
 # Extraction ------------------------------------------------------------------------------------
@@ -160,7 +237,7 @@ def test_extraction_keeps_modes_and_links_inside(tmp_path: Path):
     archive = tmp_path / "code.zip"
     archive.write_bytes(data)
     root = tmp_path / "task"
-    safe_extract(str(archive), root)
+    safe_extract(str(archive), root, LIMIT)
     bootstrap = root / "bootstrap"
     assert stat.S_IMODE(bootstrap.stat().st_mode) == 0o755  # setuid dropped, exec kept
     assert stat.S_IMODE((root / "lib" / "real.py").stat().st_mode) == 0o644  # always readable
@@ -182,7 +259,7 @@ def test_extraction_refuses_escapes(tmp_path: Path, entries):
     archive.write_bytes(build_zip(entries))
     root = tmp_path / "task"
     with pytest.raises(UnsafeArchive):
-        safe_extract(str(archive), root)
+        safe_extract(str(archive), root, LIMIT)
     assert not (tmp_path / "evil").exists()
 
 
@@ -205,6 +282,6 @@ def test_extraction_does_not_trust_declared_sizes(tmp_path: Path):
     path.write_bytes(bytes(data))
     root = tmp_path / "task"
     with pytest.raises((UnsafeArchive, zipfile.BadZipFile)):
-        safe_extract(str(path), root)
+        safe_extract(str(path), root, LIMIT)
     written = root / "bomb.bin"
     assert not written.exists() or written.stat().st_size <= 10

@@ -18,6 +18,8 @@ from ..store import LambdaStore, Stores
 if TYPE_CHECKING:
     from gateway.app import Gateway
 
+    from ..code_urls import CodeUrlSigner
+    from ..limits import AccountLimits
     from ..state import Lifecycle
 
 REVISION_MISMATCH = (
@@ -54,7 +56,9 @@ class LambdaApiBase:
     gateway: "Gateway"
     stores: Stores
     lifecycle: "Lifecycle"  # set by FunctionsApi.init_functions (state transitions and hooks)
-    s3_code: code_module.S3CodeFetcher
+    limits: "AccountLimits"  # the account's quotas (LAMBDA_LIMITS_*), set by init_functions
+    code_intake: code_module.CodeIntake  # set by init_functions
+    code_urls: "CodeUrlSigner"  # presigned Code.Location URLs, set by init_functions
 
     def store(self, context: RequestContext) -> LambdaStore:
         return self.stores.get(context.account_id, context.region)
@@ -181,31 +185,13 @@ class LambdaApiBase:
             host = f"[{host}]"
         return f"http://{host}:{context.request.server_port}"
 
-    def intake_zip(self, context: RequestContext, zip_file: bytes) -> CodeInfo:
-        """A zip uploaded in the request: checked, then stored (one reference)."""
-        if len(zip_file) > code_module.MAX_ZIPPED_BYTES:
-            raise code_module.zipped_too_large()
-        code_module.inspect_zip(zip_file)
-        return self.stores.code.put(zip_file)
+    def intake_zip(self, context: RequestContext, zip_file: "code_module.ZipInput", layers_unzipped: int = 0) -> CodeInfo:
+        """A zip uploaded in the request: checked against the account's limits
+        (with ``layers_unzipped``, the function's layers), then stored (one reference)."""
+        return self.code_intake.zip_file(self.store(context), zip_file, layers_unzipped)
 
-    def intake_s3(
-        self, context: RequestContext, bucket: str, key: str, version: Optional[str] = None
-    ) -> CodeInfo:
+    def intake_s3(self, context: RequestContext, bucket: str, key: str, version: Optional[str] = None,
+                  layers_unzipped: int = 0) -> CodeInfo:
         """A zip in the companion S3, read as the caller's account."""
-        data = self.s3_code.fetch(self.gateway_endpoint(context), context.account_id, context.region, bucket, key, version)
-        code_module.inspect_zip(data)
-        location = {"S3Bucket": bucket, "S3Key": key}
-        if version:
-            location["S3ObjectVersion"] = version
-        return self.stores.code.put(data, s3_location=location)
-
-    def code_location(self, context: RequestContext, code: CodeInfo, function: Function, qualifier: str) -> str:
-        """The URL on the gateway that downloads a version's code (``Code.Location``)."""
-        host = context.request.host or f"127.0.0.1:{context.request.server_port}"
-        if code.hot_reload_dir:
-            return (
-                f"http://{host}/_aws/lambda/code/dir/{function.account_id}/{function.region}/{function.name}/"
-                f"{qualifier.replace('$', '%24')}.zip"
-            )
-        sha_hex = code_module.b64_to_hex(code.sha256) if code.sha256 else ""
-        return f"http://{host}/_aws/lambda/code/{sha_hex}.zip"
+        return self.code_intake.s3_object(self.store(context), self.gateway_endpoint(context), bucket, key, version,
+                                          layers_unzipped)

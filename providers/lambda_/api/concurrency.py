@@ -25,7 +25,7 @@ from ..models import LATEST, Function
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .paging import paginate, public, qualifier_order
-from .settings import account_limits, unreserved_concurrency
+from .settings import unreserved_concurrency
 
 # How long a provisioned concurrency config stays IN_PROGRESS.
 PROVISIONED_READY_SECONDS = 0.3
@@ -73,7 +73,7 @@ class ConcurrencyApi(LambdaApiBase):
     def put_function_concurrency(self, context: RequestContext, request: dict) -> dict:
         store, function = self._concurrency_function(context, request["FunctionName"])
         reserved = request["ReservedConcurrentExecutions"]
-        limits = account_limits(self.gateway.config)
+        limits = self.limits
         with store.lock:
             others = unreserved_concurrency(store, limits) + (function.reserved_concurrency or 0)
             if others - reserved < limits.minimum_unreserved:
@@ -121,7 +121,7 @@ class ConcurrencyApi(LambdaApiBase):
             context, request, "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
         )
         requested = request["ProvisionedConcurrentExecutions"]
-        limits = account_limits(self.gateway.config)
+        limits = self.limits
         with store.lock:
             self._check_provisioned_overlap(function, qualifier)
             if (

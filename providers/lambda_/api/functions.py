@@ -20,11 +20,15 @@ from gateway.context import RequestContext
 from .. import code as code_module
 from .. import validation
 from ..arns import FunctionRef, function_arn
+from ..code_urls import DEFAULT_EXPIRES, CodeUrlSigner
 from ..configuration import apply_update, image_digest, new_config, set_code
+from ..hot_reload_rules import HotReloadRules
+from ..limits import account_limits
 from ..models import LATEST, CodeInfo, Function, FunctionVersion, now_timestamp
 from ..state import Lifecycle, in_transition, mark_creating, mark_updating
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
+from .layers import layers_unzipped_size
 from .tags import validate_tags
 from .versions import publish_version
 
@@ -47,7 +51,13 @@ class FunctionsApi(LambdaApiBase):
     # Provider lifecycle (called by LambdaProvider) ------------------------------------------
     def init_functions(self) -> None:
         config = self.gateway.config
-        self.s3_code = code_module.S3CodeFetcher()
+        self.limits = account_limits(config)
+        hot_reload_rules = HotReloadRules.from_config(config, [self.stores.state_dir.parent])
+        self.code_intake = code_module.CodeIntake(self.stores.code, self.limits, hot_reload_rules)
+        secret_file = self.stores.state_dir / "code-url-secret" if config.persistence else None
+        self.code_urls = CodeUrlSigner.load(
+            secret_file, config.integer("LAMBDA_CODE_LOCATION_EXPIRES", DEFAULT_EXPIRES, 1)
+        )
         self.lifecycle = Lifecycle(
             self.stores.is_current, delay_seconds=config.integer("LAMBDA_STATE_TRANSITION_DELAY_MS", 0) / 1000
         )
@@ -92,7 +102,7 @@ class FunctionsApi(LambdaApiBase):
 
     # CreateFunction ------------------------------------------------------------------------
     def create_function(self, context: RequestContext, request: dict) -> dict:
-        code_module.check_request_size(len(context.request.body), "CreateFunction")
+        self.code_intake.check_request_size(context.request.body_length, "CreateFunction")
         ref = self._create_ref(context, request["FunctionName"])
         package_type = request.get("PackageType") or "Zip"
         validation.validate_architectures(request.get("Architectures"))
@@ -107,7 +117,8 @@ class FunctionsApi(LambdaApiBase):
         if signing_arn:
             self._signing_config(store, signing_arn)
         layers = self.resolve_layers(context, request["Layers"]) if request.get("Layers") else None
-        code = self._intake(context, package_type, request.get("Code") or {}, creating=True)
+        code = self._intake(context, package_type, request.get("Code") or {}, creating=True,
+                            layers_unzipped=layers_unzipped_size(self.stores, layers))
         try:
             with store.lock:
                 if ref.name in store.functions:
@@ -168,9 +179,11 @@ class FunctionsApi(LambdaApiBase):
         return ref
 
     # Code intake ---------------------------------------------------------------------------
-    def _intake(self, context: RequestContext, package_type: str, source: dict, creating: bool) -> CodeInfo:
-        """The code a CreateFunction ``Code`` / UpdateFunctionCode request names;
-        a stored zip comes back holding one reference."""
+    def _intake(self, context: RequestContext, package_type: str, source: dict, creating: bool,
+                layers_unzipped: int = 0) -> CodeInfo:
+        """The code a CreateFunction ``Code`` / UpdateFunctionCode request names,
+        checked with the function's layers (``layers_unzipped`` bytes); a stored
+        zip comes back holding one reference."""
         verb = "creating" if creating else "updating"
         image_uri = source.get("ImageUri")
         if package_type == "Image":
@@ -184,11 +197,11 @@ class FunctionsApi(LambdaApiBase):
         if zip_file is not None:
             if bucket or key or version:
                 raise invalid_parameter("Please do not provide other FunctionCode parameters when providing a ZipFile.")
-            return self.intake_zip(context, zip_file)
+            return self.intake_zip(context, zip_file, layers_unzipped)
         if bucket and key:
             if bucket == self._hot_reload_bucket:
-                return code_module.hot_reload_code(key)
-            return self.intake_s3(context, bucket, key, version)
+                return self.code_intake.hot_reload(key, layers_unzipped)
+            return self.intake_s3(context, bucket, key, version, layers_unzipped)
         raise invalid_parameter("Please provide a source for function code.")
 
     # GetFunction / GetFunctionConfiguration -------------------------------------------------------
@@ -233,7 +246,12 @@ class FunctionsApi(LambdaApiBase):
                 "ImageUri": code.image_uri,
                 "ResolvedImageUri": f"{repository}@sha256:{image_digest(code.image_uri)}",
             }
-        return {"RepositoryType": "S3", "Location": self.code_location(context, code, function, version.qualifier)}
+        if code.hot_reload_dir:
+            # As LocalStack answers for hot-reload code: never a download of the directory.
+            return {"RepositoryType": "S3", "Location": f"Code location: {code.hot_reload_dir}"}
+        host = context.request.host or f"127.0.0.1:{context.request.server_port}"
+        sha_hex = code_module.b64_to_hex(code.sha256) if code.sha256 else ""
+        return {"RepositoryType": "S3", "Location": self.code_urls.url(host, context.account_id, context.region, sha_hex)}
 
     # ListFunctions --------------------------------------------------------------------------
     def list_functions(self, context: RequestContext, request: dict) -> dict:
@@ -275,14 +293,16 @@ class FunctionsApi(LambdaApiBase):
 
     # UpdateFunctionCode -------------------------------------------------------------------------
     def update_function_code(self, context: RequestContext, request: dict) -> dict:
-        code_module.check_request_size(len(context.request.body), "UpdateFunctionCode")
+        self.code_intake.check_request_size(context.request.body_length, "UpdateFunctionCode")
         ref = self.resolve(context, request["FunctionName"])
         validation.validate_architectures(request.get("Architectures"))
         store = self.store(context)
         with store.lock:
             function = self._updatable(store, ref, request.get("RevisionId"))
             package_type = function.latest.config.get("PackageType", "Zip")
-        code = self._intake(context, package_type, request, creating=False)
+            layers = list(function.latest.config.get("Layers") or [])
+        code = self._intake(context, package_type, request, creating=False,
+                            layers_unzipped=layers_unzipped_size(self.stores, layers))
         old_code: Optional[CodeInfo] = None
         published: Optional[FunctionVersion] = None
         try:
@@ -323,6 +343,10 @@ class FunctionsApi(LambdaApiBase):
         with store.lock:
             self._updatable(store, ref, request.get("RevisionId"))
         layers = self.resolve_layers(context, request["Layers"] or []) if "Layers" in request else None
+        if layers:
+            with store.lock:
+                code = self._updatable(store, ref, request.get("RevisionId")).latest.code
+            self.code_intake.check_layers(code, layers_unzipped_size(self.stores, layers))
         with store.lock:
             function = self._updatable(store, ref, request.get("RevisionId"))
             config = function.latest.config

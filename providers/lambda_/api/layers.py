@@ -135,6 +135,21 @@ def _used_by_functions(stores: Stores, version_arn: str) -> bool:
     return False
 
 
+def layers_unzipped_size(stores: Stores, entries: Optional[list[dict[str, Any]]]) -> int:
+    """The unzipped size of a function's layers (``Layers`` entries of its
+    configuration), for AWS's function-plus-layers limit."""
+    total = 0
+    for entry in entries or []:
+        ref = parse_layer_arn(entry.get("Arn", ""))
+        if ref is None or ref.version is None:
+            continue
+        layer = stores.get(ref.account_id, ref.region).layers.get(ref.name)
+        version = layer.versions.get(ref.version) if layer is not None else None
+        if version is not None:  # (a deleted version still counts for the functions using it)
+            total += stores.code.unzipped_size(version.code)
+    return total
+
+
 def resolve_function_layers(stores: Stores, account_id: str, region: str, layer_arns: list[str]) -> list[dict[str, Any]]:
     """Validate a function's ``Layers`` as AWS does and return the entries its
     configuration shows: ``[{"Arn": <layer version ARN>, "CodeSize": n}]``.
@@ -209,17 +224,17 @@ class LayersApi(LambdaApiBase):
             raise not_found(f"Layer version {ref.version_arn()} does not exist.")
         return store, layer, version, ref
 
-    @staticmethod
-    def _layer_output(context: RequestContext, version: LayerVersion) -> dict[str, Any]:
+    def _layer_output(self, context: RequestContext, version: LayerVersion) -> dict[str, Any]:
         output = {k: copy.deepcopy(v) for k, v in version.config.items() if not k.startswith("_")}
-        # Content.Location: the gateway's code download route (a presigned S3 URL in AWS).
+        # Content.Location: a presigned URL of the gateway's code download route, issued
+        # to the caller's account (as AWS's presigned S3 URL, valid for 10 minutes).
         host = context.request.host or f"127.0.0.1:{context.request.server_port}"
         try:
             sha_hex = code_module.b64_to_hex(version.code.sha256)
         except ValueError:
             sha_hex = ""
         output["Content"] = {
-            "Location": f"http://{host}/_aws/lambda/code/{sha_hex}.zip",
+            "Location": self.code_urls.url(host, context.account_id, context.region, sha_hex),
             "CodeSha256": version.code.sha256,
             "CodeSize": version.code.size,
         }

@@ -1,8 +1,8 @@
 """Lambda API family: account settings and per-function settings that are
 stored and returned as AWS does, without behaviour of their own here.
 
-- ``GetAccountSettings``: limits (``LAMBDA_LIMITS_*`` override AWS's defaults)
-  and usage counted as AWS counts it.
+- ``GetAccountSettings``: limits (``LAMBDA_LIMITS_*`` override AWS's defaults;
+  ``limits.py``, enforced by code intake) and usage counted as AWS counts it.
 - ``Get/PutFunctionRecursionConfig``: recursive loop detection (``Terminate``
   by default; the data plane may read ``Function.recursion``).
 - ``Get/PutRuntimeManagementConfig``: runtime update mode per version.
@@ -15,62 +15,21 @@ stored and returned as AWS does, without behaviour of their own here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from gateway.context import RequestContext
 
 from .. import policies
 from ..arns import FUNCTION_ARN, function_arn
+from ..limits import AccountLimits, code_storage_used
 from ..models import LATEST, Function, new_revision_id
 from ..store import LambdaStore
 from .base import LambdaApiBase, invalid_parameter, not_found, precondition_failed
-
-if TYPE_CHECKING:
-    from gateway.config import Config
-
-
-@dataclass(frozen=True)
-class AccountLimits:
-    """The account's Lambda quotas (AWS's defaults; ``LAMBDA_LIMITS_*`` override)."""
-
-    concurrent_executions: int = 1000
-    minimum_unreserved: int = 100
-    total_code_size: int = 80530636800
-    code_size_unzipped: int = 262144000
-    code_size_zipped: int = 52428800
-
-
-def account_limits(config: "Config") -> AccountLimits:
-    """Limits from the environment. The unreserved floor defaults to 100, or to the
-    whole limit when the account limit is smaller (AWS keeps 10 of 10 unreserved)."""
-    concurrent = config.integer("LAMBDA_LIMITS_CONCURRENT_EXECUTIONS", 1000, 1)
-    return AccountLimits(
-        concurrent_executions=concurrent,
-        minimum_unreserved=config.integer("LAMBDA_LIMITS_MINIMUM_UNRESERVED_CONCURRENCY", min(100, concurrent), 0),
-        total_code_size=config.integer("LAMBDA_LIMITS_TOTAL_CODE_SIZE", 80530636800, 1),
-        code_size_unzipped=config.integer("LAMBDA_LIMITS_CODE_SIZE_UNZIPPED", 262144000, 1),
-        code_size_zipped=config.integer("LAMBDA_LIMITS_CODE_SIZE_ZIPPED", 52428800, 1),
-    )
 
 
 def unreserved_concurrency(store: LambdaStore, limits: AccountLimits) -> int:
     """The account limit minus what functions reserved with PutFunctionConcurrency."""
     return limits.concurrent_executions - sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
-
-
-def code_storage_used(store: LambdaStore) -> int:
-    """Bytes of deployment packages and layer archives: every function version
-    ($LATEST and published) and every layer version counts."""
-    total = 0
-    for function in list(store.functions.values()):
-        for version in [function.latest, *function.versions.values()]:
-            total += int(version.config.get("CodeSize") or version.code.size or 0)
-    for layer in list(store.layers.values()):
-        for layer_version in layer.versions.values():
-            content = layer_version.config.get("Content") or {}
-            total += int(content.get("CodeSize") or layer_version.code.size or 0)
-    return total
 
 
 def _function_arn_for(function: Function, qualifier: Optional[str]) -> str:
@@ -84,7 +43,7 @@ class SettingsApi(LambdaApiBase):
     # Account --------------------------------------------------------------------
     def get_account_settings(self, context: RequestContext, request: dict) -> dict:
         store = self.store(context)
-        limits = account_limits(self.gateway.config)
+        limits = self.limits
         with store.lock:
             return {
                 "AccountLimit": {

@@ -31,6 +31,8 @@ from .hot_reload import HotReloadWatcher
 from .pool import VersionPool
 from .runtime_api import RuntimeApiServer
 from .unpack import UnpackCache
+from ..hot_reload_rules import HotReloadRefused, HotReloadRules
+from ..limits import account_limits
 from ..executors.base import EnvironmentSpec, Executor, ExecutorError
 
 log = logging.getLogger("lambda.invocation")
@@ -91,7 +93,8 @@ class InvocationService:
         self.account_limit = config.integer("LAMBDA_LIMITS_CONCURRENT_EXECUTIONS", 1000, 1)
         self.hostname = config.string("HOSTNAME_FROM_LAMBDA", "127.0.0.1")
         self._executor: Optional[Executor] = None
-        self._unpacked = UnpackCache(stores.state_dir / "unpacked")
+        self._unpacked = UnpackCache(stores.state_dir / "unpacked", account_limits(config).code_size_unzipped)
+        self._hot_reload_rules = HotReloadRules.from_config(config, [stores.state_dir.parent])
         self._verified: set[str] = set()  # blobs whose SHA-256 was checked in this process
         self._verify_lock = threading.Lock()
         # Called with (target, damaged code, problem) when a blob fails its check;
@@ -248,21 +251,21 @@ class InvocationService:
         api = RuntimeApiServer(env)
         api.start()
         env.on_stop(api.stop)
-        spec = EnvironmentSpec(
-            env_id=env_id,
-            runtime=config.get("Runtime"),
-            handler=config.get("Handler", ""),
-            code_dir=self._code_dir(target.code),
-            layer_dirs=[self._code_dir(layer) for layer in target.layers if layer.zip_path],
-            environment=self._variables(target, group, stream, initialization_type),
-            runtime_api=api.address,
-            memory_mb=int(config.get("MemorySize", 128)),
-            architecture=(config.get("Architectures") or ["x86_64"])[0],
-            image_uri=target.code.image_uri,
-            on_output=env_log.line,
-            on_exit=env.on_exit,
-        )
         try:
+            spec = EnvironmentSpec(
+                env_id=env_id,
+                runtime=config.get("Runtime"),
+                handler=config.get("Handler", ""),
+                code_dir=self._code_dir(target.code),
+                layer_dirs=[self._code_dir(layer) for layer in target.layers if layer.zip_path],
+                environment=self._variables(target, group, stream, initialization_type),
+                runtime_api=api.address,
+                memory_mb=int(config.get("MemorySize", 128)),
+                architecture=(config.get("Architectures") or ["x86_64"])[0],
+                image_uri=target.code.image_uri,
+                on_output=env_log.line,
+                on_exit=env.on_exit,
+            )
             running = self.executor.start(spec)
         except ExecutorError as error:
             env.stop()
@@ -297,12 +300,20 @@ class InvocationService:
             raise ServiceError("ResourceConflictException", FAILED_STATE, status=409)
 
     def prepare(self, code: CodeInfo) -> None:
-        """Unpack a version's code ahead of its first invocation."""
-        self._code_dir(code)
+        """Unpack a version's code ahead of its first invocation (a hot-reload
+        directory is checked when an environment starts: it may not exist yet)."""
+        if not code.hot_reload_dir:
+            self._code_dir(code)
 
     def _code_dir(self, code: CodeInfo) -> Optional[Path]:
-        if code.hot_reload_dir:
-            return Path(code.hot_reload_dir)
+        if code.hot_reload_dir:  # checked again: it, or a link on its path, may have changed
+            try:
+                directory = self._hot_reload_rules.check(code.hot_reload_dir)
+            except HotReloadRefused as refused:
+                raise ExecutorError(str(refused)) from None
+            if not directory.is_dir():
+                raise ExecutorError(f"the hot-reload directory {code.hot_reload_dir} does not exist")
+            return directory
         if not code.zip_path:
             return None
         return self._unpacked.directory(code.sha256, Path(code.zip_path))

@@ -1,47 +1,23 @@
 """Unpacked code and layers, cached by SHA-256 and shared by environments
-(executors copy them; nothing writes into the cache)."""
+(executors mount, link or copy them; nothing writes into the cache).
+
+Extraction is ``zips.safe_extract``, the one hardened unzip: escapes refused,
+symlinks that stay inside the archive kept (layers' shared libraries rely on
+them), bytes counted against the unzipped limit while inflating, no setuid."""
 
 from __future__ import annotations
 
 import shutil
-import stat
 import threading
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-
-class UnpackError(Exception):
-    pass
-
-
-def _safe_member_path(root: Path, name: str) -> Path:
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    if not parts or parts[0] == "/" or ".." in parts:
-        raise UnpackError(f"unsafe path in zip: {name!r}")
-    return root.joinpath(*parts)
-
-
-def unpack_zip(zip_path: Path, target: Path) -> None:
-    """Extract a zip that code intake already accepted; still refuses escaping
-    paths and symlinks, and keeps executable bits."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            destination = _safe_member_path(target, info.filename)
-            mode = (info.external_attr >> 16) & 0o7777
-            if info.is_dir():
-                destination.mkdir(parents=True, exist_ok=True)
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue  # symlinks could point anywhere: skipped
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as source, open(destination, "wb") as out:
-                shutil.copyfileobj(source, out, 1024 * 1024)
-            destination.chmod((mode & 0o777) | 0o644 if mode else 0o755 if info.filename.endswith("bootstrap") else 0o644)
+from ..zips import safe_extract
 
 
 class UnpackCache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
+        self.max_bytes = max_bytes  # LAMBDA_LIMITS_CODE_SIZE_UNZIPPED
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -56,7 +32,11 @@ class UnpackCache:
                 partial = target.with_name(target.name + ".partial")
                 shutil.rmtree(partial, ignore_errors=True)
                 partial.mkdir(parents=True)
-                unpack_zip(zip_path, partial)
+                try:
+                    safe_extract(zip_path, partial, self.max_bytes)
+                except BaseException:
+                    shutil.rmtree(partial, ignore_errors=True)
+                    raise
                 partial.rename(target)
         return target
 
