@@ -176,7 +176,7 @@ def test_acknowledged_changes_survive_kill_9(data_dir):
     try:
         client = client_for(process.url)
         assert verify(client, expected) >= sum(1 for s in expected.values() if s.code and not s.deleted)
-        assert "could not restore" not in process.logs() and "skipping unreadable" not in process.logs()
+        assert "damaged Lambda" not in process.logs()  # kill -9 never leaves a torn state file or code blob
         # Transitions a killed gateway had acknowledged but not finished complete after the restart.
         listed = client.get_paginator("list_functions").paginate().build_full_result()["Functions"]
         survivors = [f["FunctionName"] for f in listed]
