@@ -28,15 +28,16 @@ run: install
 	$(VPY) -m gateway
 
 # Tools the tests drive besides Python: curl (provided.* bootstraps, function
-# URLs), zip and jq (the user guide's commands), node (Node.js functions).
-TEST_TOOLS := curl zip node jq
+# URLs), zip and jq (the user guide's commands), node (Node.js functions),
+# chromium (Debian's package: the browser-attack tests drive a real headless one).
+TEST_TOOLS := curl zip node jq chromium
 
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/'); \
-	  apt-get update -qq && apt-get install -y -qq $$pkgs >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
 test: install test-tools

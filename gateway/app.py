@@ -2,6 +2,9 @@
 
 The request flow, one stage per line (see ``Gateway.stages``):
 
+0. guard: ``Host`` names the gateway; no foreign web origin; no browser on admin
+   calls that change state (``gateway/security/``; it also adds CORS headers to
+   the answers allowed origins get)
 1. internal routes: ``/_gateway/health``, ``/_gateway/reset`` (+ ``/_localstack/*`` aliases)
 2. plugin routes: contributed by ``gateway.routes`` plugins (function URLs, ...)
 3. identify: service, region, account and request id
@@ -27,6 +30,7 @@ from .internal import InternalRoutes
 from .logs import RequestLogger
 from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins, check_plugin_config, run_startup_hooks
 from .protocol.errors import ProtocolError
+from .security import BrowserGuard
 from .scratch import Scratch
 
 if TYPE_CHECKING:
@@ -54,11 +58,13 @@ class Gateway:
         self.providers = ProviderRegistry(self, self.config)
         self.routes = RoutePlugins(self, self.config)
         self.internal = InternalRoutes(self)
+        self.guard = BrowserGuard(self)
         self.request_log = RequestLogger(self.config)
         self._codecs: dict[str, ServiceCodec] = {}
         self._index: Optional[ServiceIndex] = None
         self._lock = threading.Lock()
         self.stages: list[Stage] = [
+            self.guard.check,  # 0. Host, web origin, browsers on admin calls
             self.internal.handle,  # 1. health, reset
             self._plugin_routes,  # 2. function URLs and other plugin routes
             self._identify,  # 3. service, region, account
@@ -79,6 +85,7 @@ class Gateway:
         except Exception:  # noqa: BLE001 - never a traceback to the client
             log.exception("unexpected error handling %s %s", request.method, request.path)
             response = self.error_response(context, ServiceError("InternalError", "An internal error occurred", 500, sender_fault=False))
+        response = self.guard.finish(context, response)
         self.request_log.log(context, response, time.perf_counter() - started)
         return response
 

@@ -32,6 +32,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PROVIDER_OVERRIDE_<SERVICE>": ("default", "Provider to use for a service, e.g. `PROVIDER_OVERRIDE_LAMBDA=mine`."),
     "GATEWAY_MAX_BODY_BYTES": ("104857600", "Largest request body accepted (413 beyond)."),
     "GATEWAY_THREADS": ("64", "Most connections served at once."),
+    "GATEWAY_HOSTNAMES": ("", "Comma-separated extra names the gateway answers to in `Host` (`name` also covers names under it, `*.name` only those), e.g. `gateway.test`. Other names are refused (DNS rebinding)."),
+    "DISABLE_HOST_CHECKS": ("0", "`1` accepts any `Host` name (turns off the DNS-rebinding protection)."),
+    "EXTRA_CORS_ALLOWED_ORIGINS": ("", "Comma-separated web origins allowed to call the gateway from a browser besides localhost ones, e.g. `https://app.example.com`; `*` allows all."),
+    "DISABLE_CORS_CHECKS": ("0", "`1` lets any web origin call the gateway from a browser (state-changing `/_gateway` calls stay refused to browsers)."),
 }
 
 # Discontinued LocalStack options -> what replaces them.
@@ -75,6 +79,10 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
 def parse_listen(value: str) -> tuple[str, int]:
     match = _LISTEN.match(value.strip())
     if not match or not 0 <= int(match["port"]) <= 65535:
@@ -94,6 +102,11 @@ class Config:
     provider_overrides: dict[str, str] = field(default_factory=dict)
     max_body_bytes: int = 100 * 1024 * 1024
     threads: int = 64
+    # Browser protection (gateway/security/): extra Host names, extra origins, switches.
+    gateway_hostnames: tuple[str, ...] = ()
+    disable_host_checks: bool = False
+    extra_cors_allowed_origins: tuple[str, ...] = ()
+    disable_cors_checks: bool = False
     # Everything else, for plugins to read with the helpers below.
     env: dict[str, str] = field(default_factory=dict)
     # Not read from the environment: the running gateway's scratch directory
@@ -123,6 +136,10 @@ class Config:
             provider_overrides=overrides,
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 100 * 1024 * 1024, 1),
             threads=_int(env, "GATEWAY_THREADS", 64, 1),
+            gateway_hostnames=_list(env, "GATEWAY_HOSTNAMES"),
+            disable_host_checks=_flag(env, "DISABLE_HOST_CHECKS"),
+            extra_cors_allowed_origins=_list(env, "EXTRA_CORS_ALLOWED_ORIGINS"),
+            disable_cors_checks=_flag(env, "DISABLE_CORS_CHECKS"),
             env=env,
         )
 

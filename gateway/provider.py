@@ -41,6 +41,10 @@ class Provider:
 
     service: str = ""
     raw: bool = False
+    # True when the service applies AWS's CORS rules itself (S3's bucket CORS):
+    # the gateway then lets requests from any web origin through to it, except
+    # state-changing ones no CORS preflight approved (gateway/security/guard.py).
+    handles_own_cors: bool = False
 
     def __init__(self, gateway: "Gateway") -> None:
         self.gateway = gateway

@@ -40,6 +40,7 @@ def _raised_in(error: BaseException, package: str, *functions: str) -> bool:
 class S3Provider(MotoProvider):
     service = moto_service = "s3"
     backends = ("s3",)
+    handles_own_cors = True  # moto answers preflights with the bucket's CORS rules
     # S3 does not validate requests against its model the way Coral services do
     # (no "1 validation error detected"), and it is lenient where the model is
     # strict (an ``Expires`` or ``If-Modified-Since`` that is no date is kept or

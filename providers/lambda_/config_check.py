@@ -52,6 +52,11 @@ _INTEGERS = {
 _FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM")
 
 
+def gateway_hostnames(config: Config) -> list[str]:
+    """Functions reach the gateway by HOSTNAME_FROM_LAMBDA: the gateway must answer to it."""
+    return [config.string("HOSTNAME_FROM_LAMBDA", "127.0.0.1")]
+
+
 def check(config: Config) -> None:
     for name, minimum in _INTEGERS.items():
         config.integer(name, 0, minimum)

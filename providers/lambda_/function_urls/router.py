@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Callable, Optional
 
 from gateway.http import HttpRequest, HttpResponse
+from gateway.security import handles_own_cors
 
 from .address import parse_address
 
@@ -36,7 +37,9 @@ class FunctionUrlRouter:
         def function_url(req: HttpRequest) -> HttpResponse:
             return self.service().handle(req, address)
 
-        return function_url
+        # Any web origin may call a function URL; its ``Cors`` config decides what
+        # the browser may read (cors.py), as on AWS.
+        return handles_own_cors(function_url)
 
     def service(self) -> "FunctionUrlService":
         if self._service is None:

@@ -230,7 +230,9 @@ def test_user_guide_walkthrough_verbatim(cli_env: dict, gateway_url: str, tmp_pa
     assert output == "The product of 10 and 10 is 100"
 
 
-@pytest.mark.parametrize("suffix", ["localhost.localstack.cloud", "localhost", "on.aws", "example.test"])
+# Other suffixes work once the gateway answers to them (GATEWAY_HOSTNAMES):
+# tests/integration/test_browser_guard.py.
+@pytest.mark.parametrize("suffix", ["localhost.localstack.cloud", "localhost"])
 def test_host_forms_every_suffix(url: Url, suffix: str) -> None:
     response = url.call("GET", "/some/path", host=host_for(url.id, suffix=suffix, port=url.port))
     event = echo_event(response)
