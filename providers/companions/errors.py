@@ -19,6 +19,10 @@ from xml.sax.saxutils import escape as _escape
 
 from gateway.http import HttpRequest, HttpResponse
 
+#: S3's (and every XML service's) answer for a document that is not well-formed
+#: or does not follow the service's schema.
+MALFORMED_XML = "The XML you provided was not well-formed or did not validate against our published schema"
+
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML = re.compile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 

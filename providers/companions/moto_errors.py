@@ -1,112 +1,76 @@
-"""What an exception moto raised for a well-formed request means for the client.
+"""What an exception that escaped moto means for the client.
 
-moto answers AWS errors itself where it anticipated them. Where it did not, a
-backend lookup of something that does not exist fails with ``KeyError`` or
-``IndexError``, and a value it cannot use (a member the model calls optional
-but moto needs, a string it cannot convert) with ``TypeError``, ``ValueError``
-or ``AttributeError``. Those are the client's mistakes, so they become 4xx:
+moto answers the AWS errors it anticipated itself: its ``RESTError`` family
+(werkzeug ``HTTPException``\\s) and its ``ServiceException``\\s become error
+responses inside its Flask application. What escapes the application is
+therefore, with two exceptions, something nobody anticipated: a ``KeyError``
+from a lookup moto did not guard, a ``TypeError`` from a value it cannot use, a
+bug of ours in the bridge. Guessing a plausible 4xx for those would make a bug
+look like the user's mistake, so they are the service's internal error
+(``internal_error``: status 500, the code the service's own model or AWS's
+common errors give it), and the provider logs them with their traceback.
 
-- ``KeyError`` naming a member of the input that is absent: that member is
-  required after all (the service's validation code, "Member must not be null");
-- other ``KeyError``/``IndexError``: no such resource, as the operation's own
-  not-found error if the model lists one (``ResourceNotFoundException``,
-  ``NoSuchEntity``, ``NotFound``, ``QueueDoesNotExist``...), else the service's
-  ``ResourceNotFoundException`` or a plain 400 ``ResourceNotFoundException``;
-  the same for ``'NoneType' object has no attribute`` (a lookup that returned
-  None) in an operation that models a not-found error;
-- ``TypeError``/``ValueError``/``AttributeError``: a parameter value the
-  service cannot use, the service's validation code.
+The two exceptions that keep their client meaning (``aws_error``):
 
-Anything else is a bug (ours or moto's) and stays a logged 500. The Python
-text of the exception never reaches the client (it is logged at DEBUG).
+- a moto ``ServiceException`` or ``HTTPException`` raised outside the code
+  path that serializes it: moto meant it as an AWS error, so it is one;
+- what the bridge positively recognises: a provider's ``classify`` (e.g. S3's
+  readers of a configuration document failing on a document that does not
+  follow the schema, DynamoDB's expression parsers refusing an expression) and
+  ``checks.recognise`` (a moto lookup failing on exactly the client's value).
+
+Bad input that moto would trip over is answered before moto runs (``precheck``,
+``checks`` and the providers' ``check_params``), as AWS answers it.
 """
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 from gateway.errors import ServiceError
 
-from .precheck import validation_code
-
 if TYPE_CHECKING:
-    from botocore.model import OperationModel, ServiceModel
+    from botocore.model import ServiceModel
 
-_NOT_FOUND = re.compile(r"NotFound|NoSuch|DoesNotExist|NonExistent", re.IGNORECASE)
-_LOOKUP_ERRORS = (KeyError, IndexError)
-_VALUE_ERRORS = (TypeError, ValueError, AttributeError)
+#: AWS's "request processing has failed because of an unknown error, exception
+#: or failure" (the Common Errors page of the query and JSON services).
+_COMMON_INTERNAL = ("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.")
+
+#: Services whose model declares a server-side fault of their own, as each
+#: documents it (code, message: the API reference's description of the error);
+#: the others answer AWS's common ``InternalFailure``.
+INTERNAL_ERRORS: dict[str, tuple[str, str]] = {
+    "s3": ("InternalError", "We encountered an internal error. Please try again."),
+    "dynamodb": ("InternalServerError", "An error occurred on the server side."),
+    "dynamodbstreams": ("InternalServerError", "An error occurred on the server side."),
+    "logs": ("ServiceUnavailableException", "The service cannot complete the request."),
+    "events": ("InternalException", "This exception occurs due to unexpected causes."),
+    "sns": ("InternalError", "Indicates an internal service error."),
+    "iam": ("ServiceFailure", _COMMON_INTERNAL[1]),
+}
 
 
-def classify(
-    error: BaseException,
-    service: "ServiceModel",
-    operation: Optional["OperationModel"],
-    params: Optional[dict[str, Any]],
-) -> Optional[ServiceError]:
-    """The client's error ``error`` stands for, or None for a bug."""
-    name = operation.name if operation is not None else "the operation"
-    if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str) and operation is not None:
-        missing = _absent_member(operation, params, error.args[0])
-        if missing is not None:
-            message = (
-                f"1 validation error detected: Value null at '{missing[0].lower() + missing[1:]}' "
-                "failed to satisfy constraint: Member must not be null"
-            )
-            return ServiceError(validation_code(service.service_name), message, 400)
-    if isinstance(error, _LOOKUP_ERRORS) or _none_looked_up(error, operation):
-        code, status = not_found_code(service, operation)
-        key = error.args[0] if isinstance(error, KeyError) and error.args else None
-        if isinstance(key, str) and key and params is not None and key in set(_strings(params)):
-            message = f"{name}: the resource '{key}' does not exist"
-        else:
-            message = f"{name}: the requested resource does not exist"
-        return ServiceError(code, message, status)
-    if isinstance(error, _VALUE_ERRORS):
-        message = f"{name}: a parameter is missing or has a value the service cannot use"
-        return ServiceError(validation_code(service.service_name), message, 400)
+def internal_error(service: str) -> ServiceError:
+    """The 500 ``service`` answers for a failure of its own."""
+    code, message = INTERNAL_ERRORS.get(service, _COMMON_INTERNAL)
+    return ServiceError(code, message, 500, sender_fault=False)
+
+
+def aws_error(error: BaseException, service: "ServiceModel") -> Optional[ServiceError]:
+    """The AWS error moto meant ``error`` to be, or None (not one of moto's AWS errors)."""
+    from moto.core.exceptions import ServiceException
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(error, ServiceException):
+        code = error.code.rsplit("#", 1)[-1]
+        return ServiceError(code, error.message, _modelled_status(service, code))
+    code = getattr(error, "error_type", None)  # moto's RESTError family
+    if isinstance(error, HTTPException) and code and isinstance(error.code, int) and 400 <= error.code < 500:
+        return ServiceError(str(code).rsplit("#", 1)[-1], str(getattr(error, "message", "") or ""), error.code)
     return None
 
 
-def _none_looked_up(error: BaseException, operation: Optional["OperationModel"]) -> bool:
-    """``'NoneType' object has no attribute ...``: moto's lookup found nothing and it
-    went on with None; a resource missing where the operation models that error."""
-    if not isinstance(error, AttributeError) or "'NoneType' object has no attribute" not in str(error):
-        return False
-    return operation is not None and any(_NOT_FOUND.search(shape.name) for shape in operation.error_shapes)
-
-
-def not_found_code(service: "ServiceModel", operation: Optional["OperationModel"]) -> tuple[str, int]:
-    """The operation's modelled not-found error (code, status), else the service's, else a 400."""
-    shapes = list(operation.error_shapes) if operation is not None else []
-    for shape in shapes:
-        if _NOT_FOUND.search(shape.name):
-            return shape.name, shape.metadata.get("error", {}).get("httpStatusCode", 400)
-    if "ResourceNotFoundException" in service.shape_names:
-        shape = service.shape_for("ResourceNotFoundException")
-        return shape.name, shape.metadata.get("error", {}).get("httpStatusCode", 400)
-    return "ResourceNotFoundException", 400
-
-
-def _absent_member(operation: "OperationModel", params: Optional[dict], key: str) -> Optional[str]:
-    shape = operation.input_shape
-    if shape is None or params is None:  # unparsed: cannot tell what is absent
-        return None
-    for member in shape.members:
-        if member.lower() == key.lower() and params.get(member) is None:
-            return member
-    return None
-
-
-def _strings(value: Any, budget: int = 200) -> Iterator[str]:
-    """The string values in ``value`` (params), breadth-limited."""
-    stack = [value]
-    while stack and budget > 0:
-        budget -= 1
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
+def _modelled_status(service: "ServiceModel", code: str) -> int:
+    if code in service.shape_names:
+        return service.shape_for(code).metadata.get("error", {}).get("httpStatusCode", 400)
+    return 400

@@ -23,10 +23,9 @@ choice, so the dispatcher is skipped. What we add on the way in:
 
 Before moto runs a request, the gateway's parser and validator for the service
 check it (``precheck``): a client's mistake is answered there, in AWS's words.
-What moto still raises for a well-formed request is mapped to the client's
-error it stands for (``moto_errors``: a lookup of something that does not
-exist is the operation's not-found error); only what cannot be classified is a
-500, and it is logged with its traceback.
+An exception that still escapes moto is a 500, the service's internal error,
+logged with its traceback at ERROR, unless it is an AWS error moto raised or
+one the provider positively recognises (``moto_errors``, ``classify``).
 
 Limitations:
 
@@ -55,8 +54,8 @@ from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
 from gateway.provider import Provider
 
-from . import moto_errors, precheck
-from .errors import error_response, is_json_request, xml_safe
+from . import checks, moto_errors, precheck
+from .errors import MALFORMED_XML, error_response, is_json_request, xml_safe
 from .wsgi import build_environ, call_wsgi, underscored_names
 
 if TYPE_CHECKING:
@@ -118,12 +117,16 @@ class MotoProvider(Provider):
                     context.operation = parsed.operation
                     precheck.validate(self.codec(), parsed.operation, parsed.params or {})
                     self.check_params(context, parsed.operation, parsed.params or {})
+                    checks.before(self.service, context, parsed.operation, parsed.params or {})
             except ServiceError as error:
                 return self._service_error(context, error, parsed.operation)
-            if parsed.operation is None:
-                refused = self.check_unparsed(context, request)
-                if refused is not None:
-                    return refused
+            except checks.Answer as answer:  # AWS's answer, given without moto
+                assert parsed.operation is not None
+                return self.codec().serializer.serialize_response(parsed.operation, answer.result, context.request_id)
+        if parsed.operation is None:
+            refused = self.check_unparsed(context, request)
+            if refused is not None:
+                return refused
         environ = self.environ(context, request)
         try:
             response = call_wsgi(self.app(), environ)
@@ -150,7 +153,8 @@ class MotoProvider(Provider):
         """Per-service checks of a valid request before moto runs it (raise ``ServiceError``)."""
 
     def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
-        """Per-service checks of a request the model's parser could not route."""
+        """Per-service checks of a request the model's parser did not route (or, with
+        ``check_requests`` off, did not read)."""
         return None
 
     def classify(
@@ -160,7 +164,8 @@ class MotoProvider(Provider):
         operation: Optional["OperationModel"],
         params: Optional[dict[str, Any]],
     ) -> Optional[ServiceError]:
-        """Per-service meaning of an exception moto raised (None: see ``moto_errors``)."""
+        """An exception moto raised that the provider positively recognises as the
+        client's error (None: not recognised; see ``moto_errors``)."""
         return None
 
     def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -269,8 +274,9 @@ class MotoProvider(Provider):
     def _moto_failed(
         self, context: RequestContext, request: HttpRequest, parsed: precheck.Parsed, error: Exception
     ) -> HttpResponse:
-        """moto raised for a request it accepted: the client's mistake (a 4xx, see
-        ``moto_errors``) or, where it cannot be classified, a logged 500."""
+        """moto raised for a request it accepted: an AWS error moto meant, or one the
+        provider recognises (``classify``), is the client's; anything else is a bug
+        (ours or moto's), the service's internal error, logged with its traceback."""
         model = self.gateway.models.get(self.service)
         operation = parsed.operation
         if operation is None:
@@ -279,21 +285,24 @@ class MotoProvider(Provider):
                 operation = model.operation_model(name)
         client_error = self.classify(error, request, operation, parsed.params)
         if client_error is None:
-            client_error = moto_errors.classify(error, model, operation, parsed.params)
+            client_error = checks.recognise(self.service, error, operation, parsed.params)
         if client_error is None:
-            log.exception("moto %s failed on %s %s", self.moto_service, request.method, request.path)
-            return self._error(context, request, 500, "InternalFailure", "An internal error occurred")
-        log.debug("moto %s raised %r: answering %s", self.moto_service, error, client_error.code, exc_info=True)
+            client_error = moto_errors.aws_error(error, model)
+        if client_error is None:
+            log.error(
+                "moto %s failed on %s %s (%s)", self.moto_service, request.method, request.path,
+                operation.name if operation is not None else "unrouted", exc_info=error,
+            )
+            client_error = moto_errors.internal_error(self.service)
+        else:
+            log.debug("moto %s raised %r: answering %s", self.moto_service, error, client_error.code, exc_info=True)
         if parsed.operation is not None:  # the request is in the model's protocol
             return self._service_error(context, client_error, parsed.operation)
         return self._error(context, request, client_error.status or 400, client_error.code, client_error.message or "")
 
     def _malformed_xml(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         log.debug("moto %s could not read the XML body: %r", self.moto_service, error)
-        return self._error(
-            context, request, 400, "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-        )
+        return self._error(context, request, 400, "MalformedXML", MALFORMED_XML)
 
     def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         operation = self._operation_name(context, request, error)

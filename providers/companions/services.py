@@ -13,7 +13,12 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
 
+from gateway.protocol.validation.messages import echo
+
 from . import s3_hosts
+from .checks import s3 as s3_checks
+from .checks.common import passed_through, raised_in
+from .errors import MALFORMED_XML
 from .moto_provider import MotoProvider
 
 if TYPE_CHECKING:
@@ -21,20 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.companions")
 _QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")  # an SQS queue URL's path
-
-
-def _raised_in(error: BaseException, package: str, *functions: str) -> bool:
-    """Whether ``error`` was raised by code of ``package`` (in one of ``functions``)."""
-    traceback = error.__traceback__
-    while traceback is not None and traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    if traceback is None:
-        return False
-    frame = traceback.tb_frame
-    module = frame.f_globals.get("__name__", "")
-    if not (module == package or module.startswith(package + ".")):
-        return not functions and type(error).__module__.startswith(package)
-    return not functions or frame.f_code.co_name in functions
 
 
 class S3Provider(MotoProvider):
@@ -82,19 +73,58 @@ class S3Provider(MotoProvider):
         operation: Optional["OperationModel"],
         params: Optional[dict[str, Any]],
     ) -> Optional[ServiceError]:
-        if _raised_in(error, "moto.s3", "get_canned_acl", "_acl_from_headers"):
+        if raised_in(error, "moto.s3", "get_canned_acl", "_acl_from_headers"):
             return ServiceError("InvalidArgument", "The ACL headers name no canned ACL or no valid grant", 400)
-        if isinstance(error, (KeyError, IndexError)):
-            if "uploadId" in request.query_args:
+        if isinstance(error, (KeyError, AttributeError, TypeError)) and _raised_reading_body(error):
+            return ServiceError("MalformedXML", MALFORMED_XML, 400)
+        select_error = _select_error(error)
+        if select_error is not None:
+            return select_error
+        if isinstance(error, KeyError) and raised_in(error, "moto.s3"):
+            if error.args and error.args[0] in request.query_args.get("uploadId", ()):
                 return ServiceError("NoSuchUpload", "The specified upload does not exist.", 404)
             if request.method == "POST" and error.args == ("key",):
                 return ServiceError("InvalidArgument", "Bucket POST must contain a field named 'key'.", 400)
         return None
 
+    def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
+        refused = s3_checks.refusal(request)
+        if refused is None:
+            return None
+        return self._error(context, request, refused.status or 400, refused.code, refused.message or "")
+
     def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         # S3's own code for functionality it does not implement.
         message = str(error) or "A header or query you provided implies functionality that is not implemented."
         return self._error(context, request, 501, "NotImplemented", message)
+
+
+# moto.s3 functions that read a configuration document from the request body.
+_BODY_READERS = re.compile(r"_from_body$|_from_xml$|^set_lifecycle$")
+
+
+def _raised_reading_body(error: BaseException) -> bool:
+    """Whether moto's S3 failed inside a reader of the request's XML document: a
+    document that does not follow S3's schema (an element missing or repeated)."""
+    return passed_through(error, "moto.s3", _BODY_READERS.search)  # type: ignore[arg-type]
+
+
+def _select_error(error: BaseException) -> Optional[ServiceError]:
+    """S3 Select's errors (its documented list) for what moto's reader of the
+    object and of the SQL expression refuse."""
+    if not passed_through(error, "moto.s3", lambda name: name == "select_object_content"):
+        return None
+    if isinstance(error, UnicodeDecodeError):
+        return ServiceError("InvalidTextEncoding", "Invalid encoding type. Only UTF-8 encoding is supported.", 400)
+    if isinstance(error, (OSError, EOFError)):  # gzip / bz2 refusing the object's bytes
+        return ServiceError(
+            "InvalidCompressionFormat",
+            "The file is not in a supported compression format. Only GZIP and BZIP2 are supported.",
+            400,
+        )
+    if raised_in(error, "py_partiql_parser"):
+        return ServiceError("ParseUnexpectedToken", "The SQL expression contains an unexpected token.", 400)
+    return None
 
 
 class SqsProvider(MotoProvider):
@@ -185,10 +215,14 @@ class DynamoDBProvider(MotoProvider):
         # moto reads PartiQL with py_partiql_parser, which raises (sometimes a bare
         # Exception) on a statement it cannot parse.
         statement = operation is not None and operation.name in _PARTIQL_OPERATIONS
-        if _raised_in(error, "py_partiql_parser") or (statement and isinstance(error, (TypeError, ValueError))):
+        if raised_in(error, "py_partiql_parser") or (statement and raised_in(error, "moto.dynamodb.parsing.partiql")):
             detail = getattr(error, "message", "") if type(error).__module__.startswith("py_partiql_parser") else ""
-            message = "Statement wasn't well formed, can't be processed" + (f": {detail}" if detail else "")
+            message = "Statement wasn't well formed, can't be processed" + (f": {echo(str(detail))}" if detail else "")
             return ServiceError("ValidationException", message, 400)
+        # moto's condition-expression parser refuses the client's expression with a
+        # ValueError (moto itself answers the same for a FilterExpression).
+        if isinstance(error, ValueError) and raised_in(error, "moto.dynamodb.comparisons"):
+            return ServiceError("ValidationException", f"Invalid ConditionExpression: {echo(str(error))}", 400)
         return None
 
 

@@ -1,6 +1,13 @@
 """AWS's wording of validation errors: values printed as Java prints them,
 Java string lengths, member paths and the ``N validation errors detected``
-message (see ``gateway.protocol.validate`` for the recorded formats)."""
+message (see ``gateway.protocol.validate`` for the recorded formats).
+
+Hostile input is normal input: a value is repeated in a message whole only up
+to ``ECHO_LIMIT`` characters (``echo``), and a message listing many violations
+stops at ``MESSAGE_LIMIT``. No recording shows where AWS cuts a long value; the
+bounds follow AWS's own error shapes, whose ``message`` members are at most
+1,024 or 2,048 characters in most service models, so that every message AWS
+was recorded sending (names, ARNs, enum lists) is still repeated whole."""
 
 from __future__ import annotations
 
@@ -12,10 +19,25 @@ from typing import Any, Callable, Optional
 from botocore.model import Shape
 
 
+#: The longest client value an error message repeats whole (characters).
+ECHO_LIMIT = 1024
+#: The longest validation message listing several violations (characters).
+MESSAGE_LIMIT = 4 * ECHO_LIMIT
+_ELLIPSIS = "..."
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as an error message may repeat it: whole up to ``limit``
+    characters, else its first ``limit`` characters and ``...``."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + _ELLIPSIS
+
+
 def format_message(errors: list[str]) -> str:
     count = len(errors)
     noun = "error" if count == 1 else "errors"
-    return f"{count} validation {noun} detected: " + "; ".join(errors)
+    return echo(f"{count} validation {noun} detected: " + "; ".join(errors), MESSAGE_LIMIT)
 
 
 def renderer(shape: Shape) -> Callable[[Any, str, str], str]:
@@ -25,7 +47,7 @@ def renderer(shape: Shape) -> Callable[[Any, str, str], str]:
     def render(value: Any, path: str, constraint: str) -> str:
         if hidden:
             return f"Value at '{path}' failed to satisfy constraint: {constraint}"
-        return f"Value '{render_value(value, shape)}' at '{path}' failed to satisfy constraint: {constraint}"
+        return f"Value '{echo(render_value(value, shape))}' at '{path}' failed to satisfy constraint: {constraint}"
 
     return render
 

@@ -1,0 +1,68 @@
+"""CloudWatch Logs requests moto would mishandle.
+
+- ``DescribeDestinations`` with a ``nextToken`` moto did not issue:
+  ``InvalidParameterException`` "The specified nextToken is invalid." (the
+  service's wording for its other paginated reads);
+- ``GetQueryResults`` of an unknown query: ``ResourceNotFoundException``;
+- ``StartQuery`` naming no log group (``logGroupName``, ``logGroupNames`` or
+  ``logGroupIdentifiers``) in the Logs Insights language: ``InvalidParameterException``;
+  in SQL or PPL the groups may be named in the query, which moto cannot read: a 501;
+- ``PutDeliverySource`` whose ``resourceArn`` is no ARN: ``ValidationException``;
+- ``PutDeliveryDestination`` without ``deliveryDestinationConfiguration``
+  (valid for an ``XRAY`` destination): moto cannot serve it: a 501.
+
+Wording other than the first: best reading (no recording found).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gateway.errors import ServiceError
+
+from .common import Lookup, is_offset_token, not_implemented
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+
+
+def _next_token(context: "RequestContext", params: dict[str, Any]) -> None:
+    if not is_offset_token(params.get("nextToken")):
+        raise ServiceError("InvalidParameterException", "The specified nextToken is invalid.", 400)
+
+
+def _query_groups(context: "RequestContext", params: dict[str, Any]) -> None:
+    if any(params.get(member) for member in ("logGroupName", "logGroupNames", "logGroupIdentifiers")):
+        return
+    if params.get("queryLanguage", "CWLI") != "CWLI":
+        raise not_implemented("logs", "StartQuery", "with log groups named only in the query")
+    raise ServiceError(
+        "InvalidParameterException",
+        "One of logGroupName, logGroupNames or logGroupIdentifiers must be specified.",
+        400,
+    )
+
+
+def _source_arn(context: "RequestContext", params: dict[str, Any]) -> None:
+    parts = (params.get("resourceArn") or "").split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[2]:
+        raise ServiceError("ValidationException", "The resourceArn is not a valid ARN.", 400)
+
+
+def _destination_configuration(context: "RequestContext", params: dict[str, Any]) -> None:
+    if not (params.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn"):
+        raise not_implemented("logs", "PutDeliveryDestination", "without deliveryDestinationConfiguration")
+
+
+BEFORE = {
+    "DescribeDestinations": [_next_token],
+    "StartQuery": [_query_groups],
+    "PutDeliverySource": [_source_arn],
+    "PutDeliveryDestination": [_destination_configuration],
+}
+
+LOOKUPS = {
+    "GetQueryResults": [
+        Lookup("get_query_results", "queryId", "ResourceNotFoundException", "The specified query does not exist.")
+    ],
+}
