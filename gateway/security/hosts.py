@@ -31,6 +31,7 @@ from ..config import ConfigError
 
 BUILTIN_NAMES = ("localhost", "localhost.localstack.cloud")
 
+_SEEN_LIMIT = 1024
 _NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 
 
@@ -52,6 +53,8 @@ def host_name(value: str) -> Optional[str]:
 
 
 def is_address(name: str) -> bool:
+    if not name or (name[0] != "[" and not name[-1].isdigit()):
+        return False  # the common case, a name: no exception to raise and catch
     try:
         ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
     except ValueError:
@@ -73,6 +76,8 @@ class HostPolicy:
                 self._exact.add(name)
                 suffixes.add("." + name)
         self._suffixes = tuple(sorted(suffixes))
+        # Host values seen, and the answer: a gateway sees a handful of them.
+        self._seen: dict[str, bool] = {}
 
     @classmethod
     def from_settings(cls, listen_host: str, configured: Iterable[str], enabled: bool) -> "HostPolicy":
@@ -84,7 +89,18 @@ class HostPolicy:
         return cls(names, enabled)
 
     def allows(self, host: str) -> bool:
-        if not self.enabled or not host.strip():
+        if not self.enabled:
+            return True
+        allowed = self._seen.get(host)
+        if allowed is None:
+            allowed = self._decide(host)
+            if len(self._seen) >= _SEEN_LIMIT:
+                self._seen.clear()
+            self._seen[host] = allowed
+        return allowed
+
+    def _decide(self, host: str) -> bool:
+        if not host.strip():
             return True
         name = host_name(host)
         if name is None:

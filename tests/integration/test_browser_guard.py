@@ -248,12 +248,10 @@ def raw_exchange(port: int, data: bytes) -> bytes:
             chunks.append(chunk)
 
 
-def test_missing_host_is_served_and_a_second_host_refused(guarded: GatewayProcess) -> None:
+def test_a_request_without_host_is_served(guarded: GatewayProcess) -> None:
+    """HTTP/1.0 allows it, and no browser sends one: it cannot be a rebinding page's."""
     answer = raw_exchange(guarded.port, b"GET /_gateway/health HTTP/1.0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 200") and b'"services"' in answer, answer[:300]
-    answer = raw_exchange(guarded.port, b"GET /_gateway/health HTTP/1.1\r\nHost: localhost\r\n"
-                                        b"Host: evil.example.com\r\nConnection: close\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.1 403"), answer[:300]
 
 
 def test_gateway_hostnames_and_extra_origins_widen_the_lists(widened: GatewayProcess) -> None:
