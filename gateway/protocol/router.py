@@ -46,6 +46,7 @@ from urllib.parse import parse_qsl, unquote
 from botocore.model import OperationModel, ServiceModel
 
 from .errors import OperationNotFoundError
+from .validation.messages import echo
 
 __all__ = ["OperationRouter", "Route"]
 
@@ -244,7 +245,7 @@ class OperationRouter:
         if route is None:
             raise OperationNotFoundError(
                 f"No operation of service {self.service.service_name!r} matches "
-                f"{method.upper()} {path}",
+                f"{method.upper()} {echo(path)}",
                 code="UnknownOperationException",
                 status=404,
             )

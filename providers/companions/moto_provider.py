@@ -53,6 +53,7 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
 from gateway.provider import Provider
+from gateway.protocol.validation.messages import echo
 
 from . import checks, moto_errors, precheck
 from .errors import MALFORMED_XML, error_response, is_json_request, xml_safe
@@ -315,7 +316,7 @@ class MotoProvider(Provider):
         # What AWS answers for an action its model lacks (S3 has no actions by name).
         if is_json_request(request):
             return self._error(context, request, 400, "UnknownOperationException", "")
-        message = f"The action {operation} is not valid for this web service."
+        message = f"The action {echo(operation)} is not valid for this web service."
         return self._error(context, request, 400, "InvalidAction", message)
 
     def _model_has(self, operation: str) -> bool:

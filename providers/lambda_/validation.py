@@ -18,6 +18,7 @@ import re
 from typing import Any, Optional
 
 from gateway.errors import ServiceError
+from gateway.protocol.validation.messages import echo
 
 from . import runtimes
 
@@ -32,6 +33,9 @@ MIN_TIMEOUT = 1
 MAX_EPHEMERAL = 10240
 MIN_EPHEMERAL = 512
 MAX_ENVIRONMENT_BYTES = 4096
+# AWS repeats the measured environment in its error (recorded for environments
+# just over the limit); a hostile one is repeated up to twice the limit.
+ECHOED_ENVIRONMENT_CHARACTERS = 2 * MAX_ENVIRONMENT_BYTES
 MAX_FUNCTION_NAME = 64
 
 # Environment variables Lambda sets itself; a function may not define them.
@@ -171,7 +175,7 @@ def validate_environment(environment: Optional[dict]) -> None:
     if len(measured.encode("utf-8")) > MAX_ENVIRONMENT_BYTES:
         raise invalid_parameter(
             "Lambda was unable to configure your environment variables because the environment variables you "
-            f"have provided exceeded the 4KB limit. String measured: {measured}"
+            f"have provided exceeded the 4KB limit. String measured: {echo(measured, ECHOED_ENVIRONMENT_CHARACTERS)}"
         )
 
 

@@ -25,6 +25,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from ...http import HttpRequest
 from ..errors import OperationNotFoundError
+from ..validation.messages import echo
 from .base import BadValue, OperationTable, RequestParser
 from .scalars import check_integer, decode_base64, parse_timestamp
 
@@ -188,7 +189,7 @@ class JSONRequestParser(JSONShapeParser):
             operation = self._operations.get(name)
         if operation is None:
             message = (
-                f"Unknown operation {target!r}" if target else "Missing X-Amz-Target header"
+                f"Unknown operation {echo(target)!r}" if target else "Missing X-Amz-Target header"
             )
             raise OperationNotFoundError(message, code="UnknownOperationException", status=400)
         return operation

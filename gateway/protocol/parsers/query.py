@@ -33,6 +33,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from ...http import HttpRequest
 from ..errors import OperationNotFoundError
+from ..validation.messages import echo
 from .base import BadValue, OperationTable, RequestParser
 from .scalars import decode_base64, parse_boolean, parse_float, parse_integer, parse_timestamp
 
@@ -91,7 +92,7 @@ class QueryRequestParser(RequestParser):
         operation = self._operations.get(action)
         if operation is None:
             raise OperationNotFoundError(
-                f"The action {action} is not valid for this web service.",
+                f"The action {echo(action)} is not valid for this web service.",
                 code="InvalidAction",
                 status=400,
             )
