@@ -30,6 +30,33 @@ def request_too_large(limit: int) -> ServiceError:
     )
 
 
+#: AWS: "Up to 3,583 bytes of base64-encoded data about the invoking client"
+#: (Invoke's ``ClientContext``, API reference).
+MAX_CLIENT_CONTEXT = 3583
+_BAD_CLIENT_CONTEXT = "Client context must be a valid Base64-encoded JSON object."
+
+
+def check_client_context(value: Optional[str]) -> None:
+    """``X-Amz-Client-Context`` must be base64 of a JSON object, as AWS answers
+    (400 ``InvalidRequestContentException``, the recorded wording). Over the
+    documented 3,583 bytes: the same error with the limit (wording: best reading,
+    no recording found)."""
+    if value is None:
+        return
+    if len(value) > MAX_CLIENT_CONTEXT:
+        raise ServiceError(
+            "InvalidRequestContentException",
+            f"Client context must be at most {MAX_CLIENT_CONTEXT} bytes of Base64-encoded data.",
+            status=400,
+        )
+    try:
+        document = json.loads(base64.b64decode(value, validate=True))
+    except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+        document = None
+    if not isinstance(document, dict):
+        raise ServiceError("InvalidRequestContentException", _BAD_CLIENT_CONTEXT, status=400)
+
+
 def check_json_payload(payload: bytes) -> None:
     try:
         json.loads(payload)
@@ -49,6 +76,7 @@ class InvokeApi(LambdaApiBase):
         limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
         if len(payload) > limit:
             raise request_too_large(limit)
+        check_client_context(request.get("ClientContext"))
         target, function = self.invoke_target(context, request["FunctionName"], request.get("Qualifier"))
         if payload:
             check_json_payload(payload)
@@ -74,6 +102,7 @@ class InvokeApi(LambdaApiBase):
         payload = request.get("Payload") or b""
         if len(payload) > MAX_SYNC_PAYLOAD:
             raise request_too_large(MAX_SYNC_PAYLOAD)
+        check_client_context(request.get("ClientContext"))
         target, _ = self.invoke_target(context, request["FunctionName"], request.get("Qualifier"))
         if payload:
             check_json_payload(payload)
