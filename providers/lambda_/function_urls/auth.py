@@ -41,6 +41,7 @@ SIGNATURE_MISMATCH = (
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+)\s*,\s*"
     r"SignedHeaders=(?P<signed>[^,\s]+)\s*,\s*Signature=(?P<signature>[0-9a-fA-F]+)\s*$"
@@ -162,13 +163,28 @@ def canonical_request(request: HttpRequest, signed: SignedRequest, canonical_que
 
 
 def payload_hashes(request: HttpRequest, signed: SignedRequest) -> list[str]:
-    """The payload hash the client may have signed: the declared one, else the body's
-    (and, for presigned URLs, ``UNSIGNED-PAYLOAD`` as S3-style signers use)."""
+    """The payload hashes a valid signature may have been computed with.
+
+    The body's own SHA-256 always. A declared ``X-Amz-Content-Sha256`` that is
+    a hash is never trusted: AWS computes the hash of the body it received, so a
+    body that does not hash to the declared value fails as a signature mismatch.
+    A declared marker that is no hash (``UNSIGNED-PAYLOAD``, ``STREAMING-...``)
+    leaves the body out of the signature, as declared. Presigned URLs may also
+    carry ``UNSIGNED-PAYLOAD`` implicitly, as S3-style signers use."""
     declared = request.headers.get("X-Amz-Content-Sha256")
-    if declared:
+    if declared and not _SHA256_HEX.fullmatch(declared):
         return [declared]
-    body_hash = hashlib.sha256(request.body).hexdigest()
-    return [body_hash, "UNSIGNED-PAYLOAD"] if signed.presigned else [body_hash]
+    body_hash = body_sha256(request)
+    return [body_hash, "UNSIGNED-PAYLOAD"] if signed.presigned and not declared else [body_hash]
+
+
+def body_sha256(request: HttpRequest) -> str:
+    """The hex SHA-256 of the request body, read in chunks (a large body may be spooled)."""
+    digest = hashlib.sha256()
+    body = request.open_body()
+    while chunk := body.read(1 << 16):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def canonical_uri(raw_path: str) -> str:
