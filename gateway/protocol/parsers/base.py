@@ -216,13 +216,16 @@ class RequestParser:
             encoding = request.headers.get("Content-Encoding", "")
             if encoding and encoding.rsplit(",", 1)[-1].strip().lower() == "gzip":
                 body = self._gunzip(body)
-        if len(body) > self.max_document_size:
+        self._check_document_size(len(body))
+        return body
+
+    def _check_document_size(self, length: int) -> None:
+        if length > self.max_document_size:
             raise ProtocolError(
                 f"The request body is larger than {self.max_document_size} bytes",
                 code="RequestEntityTooLarge",
                 status=413,
             )
-        return body
 
     def _gunzip(self, body: bytes) -> bytes:
         decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)

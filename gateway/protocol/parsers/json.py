@@ -13,6 +13,11 @@ JSON rules, following botocore's serializer:
 - floats also accept the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``;
 - a document (``document: true``) is passed through as decoded JSON;
 - a value of the wrong JSON type is a ``SerializationException``.
+
+A body the server spooled to a file (large requests) is read by
+``spooled_json.load_spooled``: its very long strings stay in the file, and a
+blob member among them arrives as a file-backed ``SpooledBlob`` (decoded in
+chunks) instead of ``bytes``; the small-body path is unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ..errors import OperationNotFoundError
 from ..validation.messages import echo
 from .base import BadValue, OperationTable, RequestParser
 from .scalars import check_integer, decode_base64, parse_timestamp
+from .spooled_json import LongString, load_spooled, open_spooled, resolve
 
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _JSON_TYPE_NAMES = {
@@ -37,6 +43,7 @@ _JSON_TYPE_NAMES = {
     bool: "a boolean",
     int: "a number",
     float: "a number",
+    LongString: "a string",
 }
 
 
@@ -57,12 +64,25 @@ class JSONShapeParser(RequestParser):
         except (ValueError, RecursionError) as error:
             raise self._syntax_error(f"The request body is not valid JSON: {error}") from None
 
+    def _load_request_json(self, request: HttpRequest, decompress: bool = True) -> Any:
+        """The request's JSON document; a spooled body (not gzipped) is read in
+        chunks, its long strings left in the file (``LongString``)."""
+        spooled = open_spooled(request)
+        if spooled is None or (decompress and request.headers.get("Content-Encoding")):
+            return self._load_json(self._body(request, decompress))
+        file, length = spooled
+        self._check_document_size(length)
+        try:
+            return load_spooled(file, length)
+        except (ValueError, RecursionError) as error:
+            raise self._syntax_error(f"The request body is not valid JSON: {error}") from None
+
     def _json_members(self, shape: Shape) -> tuple[tuple[str, str, Shape], ...]:
         return self._cached("json", shape, _json_member_table)
 
     def _parse_structure(self, shape: Shape, value: Any) -> Any:
         if shape.is_document_type:
-            return value
+            return resolve(value)
         if not isinstance(value, dict):
             raise BadValue(f"expected an object, got {_describe(value)}")
         return self._parse_members(self._json_members(shape), value)
@@ -114,6 +134,8 @@ class JSONShapeParser(RequestParser):
 
     def _parse_string(self, shape: Shape, value: Any) -> Any:
         if not isinstance(value, str):
+            if isinstance(value, LongString):
+                return value.text()
             raise BadValue(f"expected a string, got {_describe(value)}")
         return value
 
@@ -148,6 +170,8 @@ class JSONShapeParser(RequestParser):
 
     def _parse_blob(self, shape: Shape, value: Any) -> Any:
         if not isinstance(value, str):
+            if isinstance(value, LongString):
+                return value.decode_base64()  # a SpooledBlob
             raise BadValue(f"expected a base64-encoded string, got {_describe(value)}")
         return decode_base64(value)
 
@@ -174,7 +198,7 @@ class JSONRequestParser(JSONShapeParser):
         shape = operation.input_shape
         if shape is None:
             return operation, {}
-        document = self._load_json(self._body(request))
+        document = self._load_request_json(request)
         if document is None:
             return operation, {}
         if not isinstance(document, dict):

@@ -133,6 +133,11 @@ class BaseRestParser(RequestParser):
     def _parse_body_members(self, members: tuple[Any, ...], body: bytes) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _read_body_members(self, plan: "_RestPlan", request: HttpRequest) -> dict[str, Any]:
+        """The body members (a protocol may read a spooled body its own way)."""
+        body = self._body(request, plan.decompress)
+        return self._parse_body_members(plan.body_members, body) if body else {}
+
     def _parse_payload(self, shape: Shape, body: bytes) -> Any:
         """The structured payload member from the body; ``None`` if absent."""
         raise NotImplementedError
@@ -150,9 +155,7 @@ class BaseRestParser(RequestParser):
         if plan.payload is not None:
             headers = self._read_payload(plan, request, params, headers)
         elif plan.body_members:
-            body = self._body(request, plan.decompress)
-            if body:
-                params.update(self._parse_body_members(plan.body_members, body))
+            params.update(self._read_body_members(plan, request))
         for name, label, member in plan.labels:
             text = labels.get(label)
             if text is not None:

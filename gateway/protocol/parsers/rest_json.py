@@ -1,7 +1,8 @@
 """The ``rest-json`` protocol (Lambda, API Gateway, EventBridge Pipes, ...).
 
 Routing, URI labels, query string and headers come from ``BaseRestParser``;
-the body is JSON, read with the same rules as the ``json`` protocol.
+the body is JSON, read with the same rules as the ``json`` protocol (a spooled
+body included: its long strings stay in the file, see ``spooled_json``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from typing import Any
 
 from botocore.model import Shape
 
+from ...http import HttpRequest
 from .json import JSONShapeParser, _describe
-from .rest import BaseRestParser
+from .rest import BaseRestParser, _RestPlan
 
 
 class RestJSONRequestParser(BaseRestParser, JSONShapeParser):
@@ -20,13 +22,13 @@ class RestJSONRequestParser(BaseRestParser, JSONShapeParser):
     def _member_table(self, shape: Shape) -> tuple[Any, ...]:
         return self._json_members(shape)
 
-    def _parse_body_members(self, members: tuple[Any, ...], body: bytes) -> dict[str, Any]:
-        document = self._load_json(body)
+    def _read_body_members(self, plan: _RestPlan, request: HttpRequest) -> dict[str, Any]:
+        document = self._load_request_json(request, plan.decompress)
         if document is None:
             return {}
         if not isinstance(document, dict):
             raise self._syntax_error(f"The request body must be a JSON object, not {_describe(document)}")
-        return self._parse_members(members, document)
+        return self._parse_members(plan.body_members, document)
 
     def _parse_payload(self, shape: Shape, body: bytes) -> Any:
         document = self._load_json(body)

@@ -363,3 +363,23 @@ def test_function_plus_layers_over_the_unzipped_limit_is_refused(limited):
     create(client, small, Layers=[layer])  # 20 KB of layer and a small function fit
     wait_active(client, small)
     assert error_of(client.update_function_code, FunctionName=small, ZipFile=function_zip) == expected
+
+
+# Large uploads (bodies the server spools to disk) ------------------------------------------------
+def test_large_uploads_are_stored_intact(client):
+    """Bodies over 1 MiB take the spooled path: the zip is decoded from the file in
+    chunks, and what is stored, served and run is exactly what was sent."""
+    padding = os.urandom(3_000_000)
+    code = zipfile_stored({"index.py": HOT_HANDLER.encode(), "padding.bin": padding})
+    name = unique()
+    created = create(client, name, Code={"ZipFile": code})
+    assert created["CodeSize"] == len(code)
+    wait_active(client, name)
+    assert fetch(client.get_function(FunctionName=name)["Code"]["Location"]) == (200, code)
+    assert invoke_json(client, name)[1] == {"hot": True}
+    updated_code = zipfile_stored({"index.py": HOT_HANDLER.encode(), "padding.bin": padding[::-1]})
+    updated = client.update_function_code(FunctionName=name, ZipFile=updated_code)
+    assert updated["CodeSize"] == len(updated_code)
+    layer = client.publish_layer_version(LayerName=unique("big"), Content={"ZipFile": updated_code})
+    assert layer["Content"]["CodeSize"] == len(updated_code)
+    assert fetch(layer["Content"]["Location"]) == (200, updated_code)
