@@ -75,9 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.error("configuration error: %s", error)
         return 2
     try:
-        server = HttpServer(
-            config.host, config.port, gateway.handle, max_body_bytes=config.max_body_bytes, max_connections=config.threads
-        )
+        server = HttpServer(config.host, config.port, gateway.handle, config.server_limits())
     except OSError as error:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return 1

@@ -12,7 +12,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
+
+if TYPE_CHECKING:
+    from .serving.limits import ServerLimits
 
 log = logging.getLogger("gateway.config")
 
@@ -83,6 +86,19 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name}={raw!r} is not valid; expected a number of seconds > 0")
+    return value
+
+
 def parse_listen(value: str) -> tuple[str, int]:
     match = _LISTEN.match(value.strip())
     if not match or not 0 <= int(match["port"]) <= 65535:
@@ -101,7 +117,12 @@ class Config:
     data_dir: Path = Path(".data")
     provider_overrides: dict[str, str] = field(default_factory=dict)
     max_body_bytes: int = 100 * 1024 * 1024
-    threads: int = 64
+    threads: int = 2048
+    header_timeout: float = 20.0
+    body_timeout: float = 20.0
+    idle_timeout: float = 60.0
+    max_header_bytes: int = 65536
+    spool_body_bytes: int = 1024 * 1024
     # Browser protection (gateway/security/): extra Host names, extra origins, switches.
     gateway_hostnames: tuple[str, ...] = ()
     disable_host_checks: bool = False
@@ -135,12 +156,31 @@ class Config:
             data_dir=Path(env.get("DATA_DIR") or ".data"),
             provider_overrides=overrides,
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 100 * 1024 * 1024, 1),
-            threads=_int(env, "GATEWAY_THREADS", 64, 1),
+            threads=_int(env, "GATEWAY_THREADS", 2048, 1),
+            header_timeout=_seconds(env, "GATEWAY_HEADER_TIMEOUT", 20.0),
+            body_timeout=_seconds(env, "GATEWAY_BODY_TIMEOUT", 20.0),
+            idle_timeout=_seconds(env, "GATEWAY_IDLE_TIMEOUT", 60.0),
+            max_header_bytes=_int(env, "GATEWAY_MAX_HEADER_BYTES", 65536, 1024),
+            spool_body_bytes=_int(env, "GATEWAY_SPOOL_BODY_BYTES", 1024 * 1024, 0),
             gateway_hostnames=_list(env, "GATEWAY_HOSTNAMES"),
             disable_host_checks=_flag(env, "DISABLE_HOST_CHECKS"),
             extra_cors_allowed_origins=_list(env, "EXTRA_CORS_ALLOWED_ORIGINS"),
             disable_cors_checks=_flag(env, "DISABLE_CORS_CHECKS"),
             env=env,
+        )
+
+    def server_limits(self) -> "ServerLimits":
+        """What the gateway's HTTP server accepts, and for how long it waits."""
+        from .serving.limits import ServerLimits
+
+        return ServerLimits(
+            max_body_bytes=self.max_body_bytes,
+            spool_body_bytes=self.spool_body_bytes,
+            max_header_bytes=self.max_header_bytes,
+            header_timeout=self.header_timeout,
+            body_timeout=self.body_timeout,
+            idle_timeout=self.idle_timeout,
+            max_workers=self.threads,
         )
 
     # Helpers for plugins reading their own variables -----------------------

@@ -16,7 +16,7 @@ from typing import Optional
 from werkzeug.datastructures import Headers
 
 from gateway.http import HttpRequest, HttpResponse
-from gateway.server import HttpServer
+from gateway.server import HttpServer, ServerLimits
 
 from .environment import EnvironmentStopped, ExecutionEnvironment
 
@@ -25,6 +25,15 @@ log = logging.getLogger("lambda.runtime_api")
 _PREFIX = "/2018-06-01/runtime"
 _INVOCATION = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
 _ACCEPTED = b'{"status":"OK"}'
+# The peers are the environment's own processes, a few connections each, and
+# ``GET .../invocation/next`` waits while the environment idles (up to
+# LAMBDA_KEEPALIVE_MS): each connection has its own thread and no deadline (the
+# environment's own timeouts end a runtime that hangs). Bodies stay in memory:
+# a response is at most 20 MiB and is needed whole.
+_LIMITS = ServerLimits(
+    max_body_bytes=20 * 1024 * 1024, spool_body_bytes=20 * 1024 * 1024,
+    header_timeout=None, body_timeout=None, idle_timeout=None,
+)
 
 
 def _json(status: int, body: bytes, extra: Optional[dict[str, str]] = None) -> HttpResponse:
@@ -46,8 +55,8 @@ class RuntimeApiServer:
     def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1") -> None:
         self.environment = environment
         self._server = HttpServer(
-            host, 0, self.handle, max_body_bytes=20 * 1024 * 1024, max_connections=16, stream_request=_is_streamed,
-            on_refused=self._refused,
+            host, 0, self.handle, _LIMITS, stream_request=_is_streamed, on_refused=self._refused,
+            thread_per_connection=True, max_connections=16,
         )
         self.address = f"{host}:{self._server.port}"
 
