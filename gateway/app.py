@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import __version__
 from .config import Config
@@ -63,6 +63,11 @@ class Gateway:
         self._codecs: dict[str, ServiceCodec] = {}
         self._index: Optional[ServiceIndex] = None
         self._lock = threading.Lock()
+        # Servers for addresses served besides GATEWAY_LISTEN (listen_also), made by
+        # whoever runs the main server: make_server(host, port) -> a server not started.
+        self.make_server: Optional[Callable[[str, int], Any]] = None
+        self._extra_servers: dict[str, Any] = {}
+        self._listen_lock = threading.Lock()
         self.stages: list[Stage] = [
             self.guard.check,  # 0. Host, web origin, browsers on admin calls
             self.internal.handle,  # 1. health, reset
@@ -246,8 +251,32 @@ class Gateway:
     def reset(self) -> None:
         self.providers.for_each_loaded(lambda p: p.on_reset(), "reset")
 
+    def listen_also(self, host: str) -> None:
+        """Serve on ``host`` too, on the gateway's port: an address of this machine on
+        another network (e.g. a Docker network's, for functions in containers), so
+        what runs there reaches the gateway while the gateway stays off every other
+        network. Idempotent; nothing to do when ``GATEWAY_LISTEN`` covers it already."""
+        with self._listen_lock:
+            if host in self._extra_servers or self.config.host in (host, "0.0.0.0", "::"):
+                return
+            if self.make_server is None:
+                log.warning("cannot also listen on %s: no server factory (make_server)", host)
+                return
+            try:
+                server = self.make_server(host, self.port)
+            except OSError as error:
+                log.error("cannot also listen on %s:%s: %s", host, self.port, error)
+                return
+            server.start()
+            self._extra_servers[host] = server
+        log.info("also listening on http://%s:%s", host, self.port)
+
     def stop(self) -> None:
         self.providers.for_each_loaded(lambda p: p.on_stop(), "stop")
+        with self._listen_lock:
+            extra, self._extra_servers = list(self._extra_servers.values()), {}
+        for server in extra:
+            server.stop()
         self.scratch.remove()
 
     @property

@@ -70,6 +70,7 @@ class LambdaProvider(
         self.init_functions()  # state transitions + hooks (self.lifecycle), S3 code client
         self.invocations = InvocationService(gateway.config, self.stores)
         self.invocations.on_code_damaged = self._code_damaged
+        self.invocations.serve_also = gateway.listen_also  # functions on a Docker network reach the gateway there
         self.destinations = Destinations()
         self.event_journal: Optional[EventJournal] = None
         if gateway.config.persistence:
@@ -92,7 +93,9 @@ class LambdaProvider(
     def _prepare_version(self, event: VersionEvent) -> None:
         """Before a version becomes Active: can it run here? Unpack its code once."""
         config = event.version.config
-        reason = self.invocations.executor.supports(config.get("Runtime"), config.get("PackageType", "Zip"))
+        reason = self.invocations.executor.prepare_version(
+            config.get("Runtime"), config.get("PackageType", "Zip"), event.version.code.image_uri,
+            (config.get("Architectures") or ["x86_64"])[0])
         if reason:
             raise VersionFailed(reason, "InternalError")
         self.invocations.prepare(event.version.code)

@@ -48,6 +48,8 @@ class EnvironmentSpec:
     ephemeral_storage_mb: int = 512  # the size of the environment's /tmp
     # code_dir is a hot-reload directory: mount or link it (edits must show), never copy it.
     code_is_hot_reload: bool = False
+    # A container-image function's ImageConfig (EntryPoint, Command, WorkingDirectory).
+    image_config: dict = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,6 +85,20 @@ class Executor(ABC):
     def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
         """None if this executor can run it, else the reason it cannot."""
         return None
+
+    def prepare_version(self, runtime: Optional[str], package_type: str, image_uri: Optional[str] = None,
+                        architecture: str = "x86_64") -> Optional[str]:
+        """Before a version becomes Active: get ready what running it needs (e.g.
+        pull its image); None, or the reason it cannot run here (the version goes
+        Failed with it)."""
+        return self.supports(runtime, package_type)
+
+    def runtime_api_host(self) -> str:
+        """This machine's address as environments reach it: each environment's
+        Runtime API listens there, and the gateway is served there too (their
+        ``AWS_ENDPOINT_URL``). Loopback, unless environments live on a network
+        of their own (docker: the Docker network's address of this machine)."""
+        return "127.0.0.1"
 
     def shutdown(self) -> None:
         """Gateway shutdown: nothing of this executor may be left running."""

@@ -91,7 +91,11 @@ class InvocationService:
         self.start_timeout = config.integer("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT", 20, 1)
         self.truncate = config.integer("LAMBDA_TRUNCATE_STDOUT", 2000, 1)
         self.account_limit = config.integer("LAMBDA_LIMITS_CONCURRENT_EXECUTIONS", 1000, 1)
-        self.hostname = config.string("HOSTNAME_FROM_LAMBDA", "127.0.0.1")
+        self.hostname = config.string("HOSTNAME_FROM_LAMBDA")  # unset: where the executor says environments reach us
+        # Told each address (not loopback) environments reach this machine at: the
+        # gateway must be served there too (the provider wires Gateway.listen_also).
+        self.serve_also: Optional[Callable[[str], None]] = None
+        self._served_hosts: set[str] = set()
         self._executor: Optional[Executor] = None
         self._unpacked = UnpackCache(stores.state_dir / "unpacked", account_limits(config).code_size_unzipped)
         self._hot_reload_rules = HotReloadRules.from_config(config, [stores.state_dir.parent])
@@ -248,7 +252,7 @@ class InvocationService:
         env.platform = PlatformLog(config)  # type: ignore[attr-defined]
         # INIT_START goes to CloudWatch Logs only, not into the first invoke's LogResult.
         env_log.ship([(int(time.time() * 1000), line) for line in env.platform.init_start(initialization_type)])
-        api = RuntimeApiServer(env)
+        api = RuntimeApiServer(env, self._environment_host())
         api.start()
         env.on_stop(api.stop)
         try:
@@ -265,6 +269,7 @@ class InvocationService:
                 image_uri=target.code.image_uri,
                 on_output=env_log.line,
                 on_exit=env.on_exit,
+                image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig") or {},
             )
             running = self.executor.start(spec)
         except ExecutorError as error:
@@ -279,6 +284,15 @@ class InvocationService:
         if target.code.hot_reload_dir:
             self._hot_reload.watch(target.code.hot_reload_dir, target.pool_key)
         return env
+
+    def _environment_host(self) -> str:
+        """This machine's address as environments reach it (the executor's answer)."""
+        host = self.executor.runtime_api_host()
+        if host not in self._served_hosts:
+            self._served_hosts.add(host)
+            if host != "127.0.0.1" and self.serve_also is not None:
+                self.serve_also(host)
+        return host
 
     def _check_code(self, target: InvokeTarget) -> None:
         """Before a stored zip is first unpacked in this process, its SHA-256 must
@@ -335,7 +349,7 @@ class InvocationService:
             "AWS_ACCESS_KEY_ID": target.account_id,
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
-            "AWS_ENDPOINT_URL": f"http://{self.hostname}:{target.gateway_port}",
+            "AWS_ENDPOINT_URL": f"http://{self.hostname or self._environment_host()}:{target.gateway_port}",
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
             "_HANDLER": config.get("Handler", ""),
             "TZ": ":UTC",
