@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Optional
+import threading
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 from urllib.parse import parse_qs
 
+from gateway.config import Config
 from gateway.context import RequestContext
 from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
@@ -18,11 +20,15 @@ from gateway.protocol.validation.messages import echo
 from . import s3_hosts
 from .checks import s3 as s3_checks
 from .checks.common import passed_through, raised_in
+from .config_check import retention_limits
 from .errors import MALFORMED_XML
+from .log_retention import LogRetention, event_cost
 from .moto_provider import MotoProvider
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
+
+    from gateway.app import Gateway
 
 log = logging.getLogger("gateway.companions")
 _QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")  # an SQS queue URL's path
@@ -234,8 +240,59 @@ class DynamoDBStreamsProvider(MotoProvider):
 
 
 class LogsProvider(MotoProvider):
+    """CloudWatch Logs, with the events it keeps bounded (``log_retention``).
+
+    moto's logs backend is not thread-safe for writes, and the bounds trim its
+    stores: this provider's requests and trims run one at a time."""
+
     service = moto_service = "logs"
     backends = ("logs",)
+
+    def __init__(self, gateway: "Gateway") -> None:
+        super().__init__(gateway)
+        config = getattr(gateway, "config", None)
+        limits = retention_limits(config) if config is not None else retention_limits(Config())
+        self.retention = LogRetention(limits, _logs_backends)
+        self._store_lock = threading.Lock()
+
+    def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
+        with self._store_lock:
+            response = super().handle(context, request)
+            written = context.extras.pop(_WRITTEN, None)
+            if written is not None and response.status == 200:
+                self._trim(context, *written)
+        return response
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        if operation.name == "PutLogEvents":
+            cost = sum(event_cost(event.get("message") or "") for event in params.get("logEvents") or [])
+            context.extras[_WRITTEN] = (params.get("logGroupName"), params.get("logStreamName"), cost)
+        elif operation.name == "PutRetentionPolicy":
+            context.extras[_WRITTEN] = (params.get("logGroupName"), None, 0)
+
+    def _trim(self, context: RequestContext, group_name: str, stream_name: Optional[str], cost: int) -> None:
+        from moto.logs.models import logs_backends
+
+        group = logs_backends[context.account_id][context.region].groups.get(group_name)
+        if group is None:
+            return
+        if stream_name is None:
+            self.retention.retention_set(group)
+            return
+        stream = group.streams.get(stream_name)
+        if stream is not None:
+            self.retention.written(stream, cost)
+
+
+_WRITTEN = "logs.written"  # context.extras: what a request writes, for the trim after it
+
+
+def _logs_backends() -> Iterator[Any]:
+    """Every account's and region's moto logs backend that exists."""
+    from moto.logs.models import logs_backends
+
+    for account_backends in list(logs_backends.values()):
+        yield from list(account_backends.values())
 
 
 class EventsProvider(MotoProvider):

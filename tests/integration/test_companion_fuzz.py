@@ -305,7 +305,7 @@ def build_request(service: str, operation: OperationModel, params: dict) -> Opti
         prepared = create_request_object(request_dict).prepare()
     except Exception:  # noqa: BLE001 - values botocore itself cannot put on the wire
         return None
-    headers = {name: _header_value(value) for name, value in prepared.headers.items()}
+    headers = {_header_name(name): _header_value(value) for name, value in prepared.headers.items()}
     signing = model.metadata.get("signingName") or model.metadata["endpointPrefix"]
     headers["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential=test/20240101/{REGION}/{signing}/aws4_request, "
@@ -322,6 +322,11 @@ def build_request(service: str, operation: OperationModel, params: dict) -> Opti
     parts = urlsplit(prepared.url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return {"method": prepared.method, "url": path, "headers": headers, "body": body}
+
+
+def _header_name(name: str) -> str:
+    """What an HTTP client can send as a name: ASCII (a generated S3 metadata key may not be)."""
+    return name if name.isascii() else name.encode("ascii", "replace").decode().replace("?", "x")
 
 
 def _header_value(value: Any) -> str:

@@ -9,8 +9,9 @@ import queue
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timezone
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -22,6 +23,12 @@ TAIL_BYTES = 4096
 BATCH_SECONDS = 1.0  # how long log events gather before one delivery per stream
 DELIVERY_EVENTS = 200  # events per PutLogEvents call
 DELIVERY_PAUSE_SECONDS = 0.005  # between calls, so invocations keep flowing
+#: Lines waiting for delivery at most; beyond, new lines are dropped (and counted
+#: in the gateway's log) rather than held: memory stays bounded when functions
+#: print faster than CloudWatch Logs takes them.
+MAX_PENDING_LINES = 200_000
+#: Streams known to exist, remembered at most (an environment is one stream).
+KNOWN_STREAMS = 4096
 
 
 def log_stream_name(version: str) -> str:
@@ -78,12 +85,19 @@ def tail(lines: list[tuple[int, str]]) -> bytes:
 
 
 class LogShipper:
-    """Delivers log events to CloudWatch Logs in the background, in order."""
+    """Delivers log events to CloudWatch Logs in the background, in order.
+
+    CloudWatch Logs bounds what it keeps (``LOGS_RETENTION_BYTES``...) and may
+    remove a stream it emptied: a delivery to a stream that no longer exists
+    creates it again. What waits for delivery is bounded too (``MAX_PENDING_LINES``)."""
 
     def __init__(self, client_factory: Optional[Callable[[str, str, int], object]] = None) -> None:
         self._queue: "queue.Queue[Optional[tuple]]" = queue.Queue()
         self._clients: dict[tuple[str, str, int], object] = {}
-        self._known_streams: set[tuple[str, str, str, str]] = set()
+        self._known_streams: "OrderedDict[tuple[str, str, str, str], None]" = OrderedDict()
+        self._pending = 0  # lines queued, not yet taken for delivery
+        self._dropped = 0  # lines dropped since the last report
+        self._pending_lock = threading.Lock()
         self._client_factory = client_factory or self._client
         self._thread = threading.Thread(target=self._run, name="log-shipper", daemon=True)
         self._thread.start()
@@ -101,6 +115,11 @@ class LogShipper:
         )
 
     def put(self, account: str, region: str, port: int, group: str, stream: str, lines: list[tuple[int, str]]) -> None:
+        with self._pending_lock:
+            if self._pending + len(lines) > MAX_PENDING_LINES:
+                self._dropped += len(lines)
+                return
+            self._pending += len(lines)
         self._queue.put((account, region, port, group, stream, lines))
 
     def flush(self, timeout: float = 5.0) -> None:
@@ -133,6 +152,11 @@ class LogShipper:
                 else:
                     account, region, port, group, stream, lines = item
                     batches.setdefault((account, region, port, group, stream), []).extend(lines)
+            with self._pending_lock:
+                self._pending -= sum(len(lines) for lines in batches.values())
+                dropped, self._dropped = self._dropped, 0
+            if dropped:
+                log.warning("function logs arrive faster than CloudWatch Logs takes them: %d lines dropped", dropped)
             for key, lines in batches.items():
                 # Bounded calls, paced: one large delivery would hold the gateway's
                 # interpreter long enough to show in invoke latencies.
@@ -153,15 +177,28 @@ class LogShipper:
         if client is None:
             client = self._clients[key] = self._client_factory(account, region, port)
         stream_key = (account, region, group, stream)
-        if stream_key not in self._known_streams:
-            for call, kwargs in (
-                (client.create_log_group, {"logGroupName": group}),
-                (client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
-            ):
-                try:
-                    call(**kwargs)
-                except client.exceptions.ResourceAlreadyExistsException:
-                    pass
-            self._known_streams.add(stream_key)
         events = [{"timestamp": ts, "message": message} for ts, message in lines]
-        client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+        if stream_key not in self._known_streams:
+            self._create_stream(client, group, stream)
+            self._remember(stream_key)
+        try:
+            client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+        except client.exceptions.ResourceNotFoundException:  # removed (retention, reset, a user): create again
+            self._create_stream(client, group, stream)
+            client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+    @staticmethod
+    def _create_stream(client: Any, group: str, stream: str) -> None:
+        for call, kwargs in (
+            (client.create_log_group, {"logGroupName": group}),
+            (client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
+        ):
+            try:
+                call(**kwargs)
+            except client.exceptions.ResourceAlreadyExistsException:
+                pass
+
+    def _remember(self, stream_key: tuple[str, str, str, str]) -> None:
+        self._known_streams[stream_key] = None
+        if len(self._known_streams) > KNOWN_STREAMS:
+            self._known_streams.popitem(last=False)
