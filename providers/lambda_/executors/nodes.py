@@ -101,12 +101,24 @@ def nvm_node(major: str) -> Optional[str]:
     return None
 
 
-def find_node(major: str) -> Optional[str]:
-    """The real binary of a node of ``major`` (e.g. "22"), or None."""
+def find_node(major: str, configured: Optional[str] = None) -> Optional[str]:
+    """The real binary of a node of ``major`` (e.g. "22"): ``configured`` (from
+    ``LAMBDA_RUNTIME_INTERPRETERS``) when given, else one found; or None."""
+    if configured:
+        return os.path.realpath(configured) if os.access(configured, os.X_OK) else None
     machine = machine_node()
     if machine and major_of(node_version(machine)) == major:
         return machine
     return installed_node(major) or nvm_node(major)
+
+
+def installation_prefix(binary: str) -> Optional[str]:
+    """The directory AWS would mount at ``/var/lang`` for this node (its
+    installation prefix), or None for a system node under ``/usr``."""
+    prefix = os.path.dirname(os.path.dirname(binary))
+    if prefix in ("/usr", "/usr/local", "/"):
+        return None
+    return prefix
 
 
 def _install(major: str, package: str, npm: str) -> str:

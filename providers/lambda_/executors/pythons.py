@@ -1,12 +1,19 @@
 """Finding a CPython for each ``python3.x`` runtime, and AWS's runtime interface
 client for it.
 
-A runtime runs under the matching CPython when one is installed (resolved to
-its real binary: a pyenv shim costs ~70 ms per start) and ``awslambdaric`` (+
-boto3, as AWS's images carry it) has been installed for it under
-``<venv>/lambda-runtimes/python3.x`` — ``make install`` does that for every
-interpreter it finds (``python -m providers.lambda_.executors.pythons``).
-Otherwise the gateway's own interpreter runs it.
+A runtime runs under the matching CPython: the interpreter named for it in
+``LAMBDA_RUNTIME_INTERPRETERS`` (``python3.12=/path/to/python3.12``), else one
+found on the machine (pyenv, ``/usr/bin``, ``/usr/local/bin``; always resolved
+to its real binary: a pyenv shim costs ~70 ms per start).
+
+What AWS keeps in ``/var/runtime`` (``awslambdaric``, boto3 and their
+dependencies) lives per version under ``<venv>/lambda-runtimes/python3.x``, the
+project's own directory: ``make install`` fills it with ``pip install
+--target`` (``python -m providers.lambda_.executors.pythons``); the user's
+interpreters are only read, never changed. Each such directory also holds a
+``sitecustomize.py`` that puts the function's code and its layers' Python paths
+first on ``sys.path`` inside a sandbox, as AWS's Python runtimes do, without a
+``PYTHONPATH`` AWS does not set.
 """
 
 from __future__ import annotations
@@ -17,21 +24,55 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 RUNTIME_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 RIC_ROOT = Path(sys.prefix) / "lambda-runtimes"
 PACKAGES = ("awslambdaric", "boto3")
+INTERPRETERS_VARIABLE = "LAMBDA_RUNTIME_INTERPRETERS"
+
+SITECUSTOMIZE = '''\
+"""Written by lambda-gateway: AWS's Python runtimes search the function's code,
+then its layers, first (only inside the sandbox, where the paths are AWS's)."""
+import os as _os
+import sys as _sys
+
+if _os.environ.get("LAMBDA_TASK_ROOT") == "/var/task":
+    _version = "%d.%d" % _sys.version_info[:2]
+    # (the code's own /var/task comes first already: it is the working directory of ``python -m``)
+    for _path in ("/opt/python", "/opt/python/lib/python%s/site-packages" % _version):
+        if _path in _sys.path:
+            _sys.path.remove(_path)
+        _sys.path.insert(0, _path)
+'''
 
 
 def own_version() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def find_interpreter(version: str) -> Optional[str]:
+def configured_interpreters(env: Mapping[str, str]) -> dict[str, str]:
+    """``LAMBDA_RUNTIME_INTERPRETERS`` as {runtime: binary}."""
+    configured: dict[str, str] = {}
+    for item in env.get(INTERPRETERS_VARIABLE, "").split(","):
+        runtime, sep, binary = item.strip().partition("=")
+        if sep and runtime.strip() and binary.strip():
+            configured[runtime.strip()] = binary.strip()
+    return configured
+
+
+def own_interpreter() -> str:
+    """The real binary of the interpreter under the gateway's venv."""
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def find_interpreter(version: str, env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The real binary of CPython ``version`` (e.g. "3.12"), or None."""
+    configured = configured_interpreters(os.environ if env is None else env).get(f"python{version}")
+    if configured:
+        return os.path.realpath(configured) if os.access(configured, os.X_OK) else None
     if version == own_version():
-        return sys.executable
+        return own_interpreter()
     candidates = []
     pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     candidates += sorted(glob.glob(os.path.join(pyenv_root, "versions", f"{version}.*", "bin", f"python{version}")),
@@ -46,6 +87,17 @@ def find_interpreter(version: str) -> Optional[str]:
     return None
 
 
+def installation_prefix(interpreter: str, version: str) -> Optional[str]:
+    """The directory AWS would mount at ``/var/lang`` for this interpreter (its
+    installation prefix), or None for a system interpreter under ``/usr``."""
+    prefix = os.path.dirname(os.path.dirname(interpreter))
+    if prefix in ("/usr", "/usr/local", "/"):
+        return None
+    if not os.path.isdir(os.path.join(prefix, "lib", f"python{version}")):
+        return None
+    return prefix
+
+
 def ric_dir(version: str) -> Path:
     return RIC_ROOT / f"python{version}"
 
@@ -54,22 +106,44 @@ def has_ric(version: str) -> bool:
     return (ric_dir(version) / "awslambdaric").is_dir()
 
 
+def ensure_sitecustomize(version: str) -> None:
+    path = ric_dir(version) / "sitecustomize.py"
+    try:
+        if path.read_text() == SITECUSTOMIZE:
+            return
+    except OSError:
+        pass
+    path.write_text(SITECUSTOMIZE)
+
+
 def install_all() -> None:
-    """Install awslambdaric (+ boto3) for every other CPython found; idempotent."""
+    """Install awslambdaric (+ boto3) for every CPython found; idempotent."""
     for version in RUNTIME_VERSIONS:
-        if version == own_version() or has_ric(version):
-            continue
         interpreter = find_interpreter(version)
         if not interpreter:
             continue
+        if has_ric(version):
+            ensure_sitecustomize(version)
+            continue
         target = ric_dir(version)
+        command = [interpreter, "-m", "pip"]
+        if subprocess.run([*command, "--version"], capture_output=True).returncode != 0:
+            # No pip of its own: the gateway's pip fetches wheels built for that version.
+            command = [sys.executable, "-m", "pip"]
+            extra = ["--python-version", version, "--only-binary=:all:"]
+        else:
+            extra = []
         result = subprocess.run(
-            [interpreter, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target", str(target),
-             *PACKAGES],
+            [*command, "install", "-q", "--disable-pip-version-check", "--target", str(target), *extra, *PACKAGES],
             capture_output=True, text=True,
         )
-        status = "installed" if result.returncode == 0 else f"skipped ({result.stderr.strip().splitlines()[-1:]})"
-        print(f"python{version}: awslambdaric {status} for {interpreter}")
+        if result.returncode == 0:
+            ensure_sitecustomize(version)
+            status = "installed"
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+            status = f"skipped ({result.stderr.strip().splitlines()[-1:]})"
+        print(f"python{version}: awslambdaric {status} for {interpreter} in {target}")
 
 
 if __name__ == "__main__":
