@@ -68,7 +68,15 @@ class InternalRoutes:
         import platform
         import time
 
-        return {
+        details = {}
+        for service, provider in self.gateway.providers.loaded().items():
+            try:
+                extra = provider.info()
+            except Exception as error:  # noqa: BLE001
+                extra = {"error": repr(error)}
+            if extra:
+                details[service] = extra
+        return details | {
             "version": self.gateway.version,
             "edition": "community",
             "is_license_activated": False,

@@ -63,6 +63,10 @@ class Provider:
         """Extra details for the health endpoint."""
         return {}
 
+    def info(self) -> dict[str, Any]:
+        """What this provider runs with, for ``/_gateway/info`` (under its service's name)."""
+        return {}
+
     # Serving -------------------------------------------------------------
     def operation_handler(self, operation: str) -> Optional[Callable[[RequestContext, dict], Any]]:
         return getattr(self, operation_method_name(operation), None)

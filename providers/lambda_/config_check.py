@@ -15,7 +15,8 @@ from gateway.config import Config, ConfigError
 EXECUTOR_GROUP = "gateway.lambda.executors"
 
 ENVIRONMENT: dict[str, tuple[str, str]] = {
-    "LAMBDA_RUNTIME_EXECUTOR": ("process", "Executor plugin that runs functions (group gateway.lambda.executors)."),
+    "LAMBDA_RUNTIME_EXECUTOR": ("sandbox", "How functions run: `sandbox` (bubblewrap namespaces, AWS's file system, user and limits; the default where it can run, else `process` with a log line), `process` (plain local processes: NO isolation between functions or from this machine), `docker`, or another plugin of group gateway.lambda.executors."),
+    "LAMBDA_RUNTIME_INTERPRETERS": ("", "Interpreters for runtimes, e.g. `python3.12=/opt/py312/bin/python3.12,nodejs22.x=/usr/local/bin/node` (default: found on the machine)."),
     "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
     "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
     "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
@@ -30,7 +31,12 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_LIMITS_CREATE_FUNCTION_REQUEST_SIZE": ("70167211", "Largest CreateFunction / UpdateFunctionCode request body (bytes)."),
     "LAMBDA_CODE_LOCATION_EXPIRES": ("600", "Seconds a presigned `Code.Location` download URL stays valid (AWS: 600)."),
     "LAMBDA_HOT_RELOAD_ROOTS": ("", "Colon- or comma-separated absolute directories: hot reload only beneath them (default: anywhere not refused)."),
-    "HOSTNAME_FROM_LAMBDA": ("127.0.0.1", "Host functions use to reach the gateway (their AWS_ENDPOINT_URL)."),
+    "HOSTNAME_FROM_LAMBDA": ("(the executor's)", "Host functions use to reach the gateway (their AWS_ENDPOINT_URL); default 127.0.0.1, under `docker` this machine's address on the Docker network (e.g. 172.17.0.1)."),
+    "LAMBDA_RUNTIME_IMAGE_MAPPING": ("", "`docker` executor: images for runtimes, as a pattern (`myrepo/lambda:<runtime>`) or a JSON object (`{\"python3.12\": \"myrepo/py:3.12\"}`); default AWS's `public.ecr.aws/lambda/<language>:<version>`."),
+    "LAMBDA_DOCKER_NETWORK": ("bridge", "`docker` executor: the Docker network(s) function containers join (comma-separated; the first carries the Runtime API and the gateway's endpoint)."),
+    "LAMBDA_DOCKER_FLAGS": ("", "`docker` executor: extra `docker run` flags (`-e`, `--env-file`, `-v`, `--add-host`, `--dns`, `-l`, `--ulimit`, `--network`, `-p`; others are refused)."),
+    "LAMBDA_DOCKER_DNS": ("", "`docker` executor: DNS server(s) of function containers (comma-separated IPs)."),
+    "LAMBDA_REMOVE_CONTAINERS": ("1", "`docker` executor: `0` keeps function containers (stopped) after their environment ends, for `docker logs`/`inspect`."),
     "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks S3Key as a local directory of code."),
     "ENFORCE_IAM": ("0", "`1` enforces function URL authorization (resource policies, SigV4) as AWS does."),
 }
@@ -49,7 +55,7 @@ _INTEGERS = {
     "LAMBDA_LIMITS_CREATE_FUNCTION_REQUEST_SIZE": 1,
     "LAMBDA_CODE_LOCATION_EXPIRES": 1,
 }
-_FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM")
+_FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM", "LAMBDA_REMOVE_CONTAINERS")
 
 
 def gateway_hostnames(config: Config) -> list[str]:
@@ -63,7 +69,14 @@ def check(config: Config) -> None:
     for name in _FLAGS:
         config.flag(name)
     executors = sorted(ep.name for ep in entry_points(group=EXECUTOR_GROUP))
-    config.choice("LAMBDA_RUNTIME_EXECUTOR", "process", executors)
+    chosen = config.choice("LAMBDA_RUNTIME_EXECUTOR", "sandbox", executors)
+    if chosen == "sandbox" and config.string("LAMBDA_RUNTIME_EXECUTOR"):  # asked for: isolation or no start
+        from .executors.sandbox import unavailable_reason
+
+        reason = unavailable_reason()
+        if reason:
+            raise ConfigError(f"LAMBDA_RUNTIME_EXECUTOR=sandbox cannot run here: {reason}")
+    _check_docker(config)
     if not config.string("BUCKET_MARKER_LOCAL", "hot-reload"):
         raise ConfigError("BUCKET_MARKER_LOCAL must not be empty")
     for root in re.split(r"[:,]", config.string("LAMBDA_HOT_RELOAD_ROOTS")):
@@ -71,3 +84,19 @@ def check(config: Config) -> None:
             raise ConfigError(f"LAMBDA_HOT_RELOAD_ROOTS: {root.strip()!r} is not an absolute directory")
     if config.integer("LAMBDA_CODE_LOCATION_EXPIRES", 600, 1) > 604_800:
         raise ConfigError("LAMBDA_CODE_LOCATION_EXPIRES must be at most 604800 (a week, as S3 allows)")
+
+
+def _check_docker(config: Config) -> None:
+    """The docker executor's settings are checked whichever executor runs (a
+    typo must not wait for the day someone switches)."""
+    from .executors.docker.flags import FlagError, parse
+    from .executors.docker.images import ImageMapping, MappingError
+
+    try:
+        ImageMapping(config.string("LAMBDA_RUNTIME_IMAGE_MAPPING"))
+        parse(config.string("LAMBDA_DOCKER_FLAGS"), config.env)
+    except (MappingError, FlagError) as error:
+        raise ConfigError(str(error)) from None
+    for server in config.string("LAMBDA_DOCKER_DNS").split(","):
+        if server.strip() and not re.match(r"^[0-9a-fA-F.:]+$", server.strip()):
+            raise ConfigError(f"LAMBDA_DOCKER_DNS: {server.strip()!r} is not an IP address")

@@ -82,6 +82,13 @@ class Executor(ABC):
         """Start the runtime; return at once (the runtime reports readiness by
         calling the Runtime API). Raise ExecutorError if it cannot start."""
 
+    def describe(self) -> dict[str, str]:
+        """How this executor isolates functions, for ``/_gateway/info``."""
+        return {}
+
+    def reset(self) -> None:
+        """Gateway reset: drop whatever the executor keeps between environments."""
+
     def supports(self, runtime: Optional[str], package_type: str) -> Optional[str]:
         """None if this executor can run it, else the reason it cannot."""
         return None

@@ -78,6 +78,7 @@ class ExecutionEnvironment:
         self.init_duration_ms: Optional[float] = None
         self.init_error: Optional[bytes] = None
         self.exit_status: Optional[int] = None
+        self.out_of_memory = False  # the runtime was killed for exceeding MemorySize
         self.invocations = 0
         self.provisioned = False  # pre-started for provisioned concurrency: never expires idle
         self._cond = threading.Condition()
@@ -291,6 +292,10 @@ class ExecutionEnvironment:
 
     def on_stop(self, callback: Callable[[], None]) -> None:
         self._stop_callbacks.append(callback)
+
+    def on_out_of_memory(self) -> None:
+        """The executor saw the runtime killed for exceeding its memory (before on_exit)."""
+        self.out_of_memory = True
 
     def on_exit(self, status: int) -> None:
         """The runtime process ended."""

@@ -11,7 +11,8 @@ import base64
 import json
 import logging
 import re
-from typing import Optional
+import socket
+from typing import Callable, Optional
 
 from werkzeug.datastructures import Headers
 
@@ -52,11 +53,14 @@ def _is_streamed(method: str, path: str, headers) -> bool:
 
 
 class RuntimeApiServer:
-    def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1") -> None:
+    def __init__(self, environment: ExecutionEnvironment, host: str = "127.0.0.1",
+                 accepts_peer: Optional[Callable[[socket.socket], bool]] = None) -> None:
+        """``accepts_peer(connection)``: whether a connection comes from the
+        environment itself (any other is closed before a byte is read)."""
         self.environment = environment
         self._server = HttpServer(
             host, 0, self.handle, _LIMITS, stream_request=_is_streamed, on_refused=self._refused,
-            thread_per_connection=True, max_connections=16,
+            accept_filter=accepts_peer, thread_per_connection=True, max_connections=16,
         )
         self.address = f"{host}:{self._server.port}"
 

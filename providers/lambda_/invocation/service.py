@@ -38,6 +38,8 @@ from ..executors.base import EnvironmentSpec, Executor, ExecutorError
 log = logging.getLogger("lambda.invocation")
 
 EXECUTOR_GROUP = "gateway.lambda.executors"
+DEFAULT_EXECUTOR = "sandbox"
+FALLBACK_EXECUTOR = "process"
 
 
 @dataclass
@@ -65,13 +67,23 @@ class InvokeTarget:
 
 
 def load_executor(config: Config) -> Executor:
-    name = config.string("LAMBDA_RUNTIME_EXECUTOR", "process")
+    """The executor ``LAMBDA_RUNTIME_EXECUTOR`` names; unset: the sandbox where it
+    can run, else the process executor (with one log line saying why)."""
+    requested = config.string("LAMBDA_RUNTIME_EXECUTOR", "")
+    name = requested or DEFAULT_EXECUTOR
     available = {ep.name: ep for ep in entry_points(group=EXECUTOR_GROUP)}
     if name not in available:
         raise ConfigError(
             f"LAMBDA_RUNTIME_EXECUTOR={name!r} is not valid; allowed values: {', '.join(sorted(available))}"
         )
-    return available[name].load()(config)
+    try:
+        return available[name].load()(config)
+    except ExecutorError as error:
+        if requested or name == FALLBACK_EXECUTOR:
+            raise ConfigError(f"LAMBDA_RUNTIME_EXECUTOR={name}: {error}") from None
+        log.warning("%s; functions run under the %s executor, which does not isolate them from each other or "
+                    "from this machine", error, FALLBACK_EXECUTOR)
+        return available[FALLBACK_EXECUTOR].load()(config)
 
 
 FAILED_STATE = "The operation cannot be performed at this time. The function is currently in the following state: Failed"
@@ -231,6 +243,8 @@ class InvocationService:
                 error_type = json.loads(result.stream_error[1] if result.stream_error else result.payload).get("errorType")
             except (ValueError, AttributeError, TypeError):
                 error_type = None
+        if env.out_of_memory and result.function_error:
+            error_type = "Runtime.OutOfMemory"  # REPORT names it; the payload stays Runtime.ExitError, as on AWS
         env_log.system_lines(platform.end(invocation.request_id))
         env_log.system_lines(platform.report(invocation.request_id, result.duration_ms, result.max_memory_mb,
                                              result.init_duration_ms, result.timed_out, error_type))
@@ -252,7 +266,19 @@ class InvocationService:
         env.platform = PlatformLog(config)  # type: ignore[attr-defined]
         # INIT_START goes to CloudWatch Logs only, not into the first invoke's LogResult.
         env_log.ship([(int(time.time() * 1000), line) for line in env.platform.init_start(initialization_type)])
-        api = RuntimeApiServer(env, self._environment_host())
+        started = threading.Event()
+
+        def accepts_peer(connection) -> bool:
+            """Only the environment's own processes talk to its Runtime API."""
+            if not started.wait(self.start_timeout):
+                return False
+            if env.running.accepts_peer(connection):  # type: ignore[attr-defined]
+                return True
+            log.warning("refused a connection to the Runtime API of %s (environment %s) from a process outside "
+                        "the environment", target.function_name, env_id[:8])
+            return False
+
+        api = RuntimeApiServer(env, self._environment_host(), accepts_peer=accepts_peer)
         api.start()
         env.on_stop(api.stop)
         try:
@@ -269,6 +295,9 @@ class InvocationService:
                 image_uri=target.code.image_uri,
                 on_output=env_log.line,
                 on_exit=env.on_exit,
+                on_out_of_memory=env.on_out_of_memory,
+                ephemeral_storage_mb=int((config.get("EphemeralStorage") or {}).get("Size", 512)),
+                code_is_hot_reload=bool(target.code.hot_reload_dir),
                 image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig") or {},
             )
             running = self.executor.start(spec)
@@ -278,8 +307,10 @@ class InvocationService:
             env_log.system(message)
             env.init_error = error_payload(error.error_type, message)
             env.running = _NotRunning()  # type: ignore[attr-defined]
+            started.set()
             return env
         env.running = running  # type: ignore[attr-defined]
+        started.set()
         env.on_stop(running.stop)
         if target.code.hot_reload_dir:
             self._hot_reload.watch(target.code.hot_reload_dir, target.pool_key)
@@ -339,7 +370,6 @@ class InvocationService:
             "AWS_LAMBDA_FUNCTION_NAME": target.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": target.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.get("MemorySize", 128)),
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(config.get("Timeout", 3)),
             "AWS_LAMBDA_LOG_GROUP_NAME": group,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
@@ -350,9 +380,7 @@ class InvocationService:
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
             "AWS_ENDPOINT_URL": f"http://{self.hostname or self._environment_host()}:{target.gateway_port}",
-            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
             "_HANDLER": config.get("Handler", ""),
-            "TZ": ":UTC",
         }
         log_format = (config.get("LoggingConfig") or {}).get("LogFormat")
         if log_format == "JSON":
@@ -400,6 +428,8 @@ class InvocationService:
             pool.stop_all()
         self._hot_reload.clear()
         self._unpacked.clear()
+        if self._executor is not None:
+            self._executor.reset()
         self._verified.clear()
 
     def shutdown(self) -> None:
@@ -417,6 +447,9 @@ class InvocationService:
 class _NotRunning:
     def drain_output(self, timeout: float = 0.0) -> None:
         pass
+
+    def accepts_peer(self, connection) -> bool:
+        return False
 
     def max_memory_mb(self) -> int:
         return 0
