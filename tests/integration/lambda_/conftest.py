@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import time
 import uuid
@@ -179,6 +180,83 @@ def process_alive(pid: int) -> bool:
         return _alive(psutil.Process(pid))
     except psutil.NoSuchProcess:
         return False
+
+
+def _identity(pid: int) -> Optional[str]:
+    """``<pid as the process sees it>/<its mount namespace>`` of a host process
+    (inside a sandbox, its pid namespace's pid: unique with the sandbox's own
+    mount namespace)."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            nspid = next(line.split()[-1] for line in handle if line.startswith("NSpid:"))
+        namespace = os.readlink(f"/proc/{pid}/ns/mnt")
+    except (OSError, StopIteration, IndexError):
+        return None
+    return f"{nspid}/{namespace}"
+
+
+def runtime_alive(gateway: GatewayProcess, identity: str) -> bool:
+    """Whether the runtime that reported ``identity`` (the echo functions'
+    ``process``: its own pid and mount namespace) still runs below ``gateway``."""
+    return any(_identity(p.pid) == identity for p in runtime_processes(gateway))
+
+
+# Signals from functions -----------------------------------------------------------------------
+class SignalServer:
+    """A loopback HTTP endpoint a function calls to say "I am running" (a function
+    in a sandbox cannot touch the test's files, but shares its network)."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self._hits: list[str] = []
+        hits = self._hits
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/started"
+
+    def hits(self) -> int:
+        return len(self._hits)
+
+    def __enter__(self) -> "SignalServer":
+        import threading
+
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def signal_server() -> SignalServer:
+    return SignalServer()
+
+
+def environment_count(gateway: GatewayProcess) -> int:
+    """Execution environments the gateway runs (``/_gateway/health``)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{gateway.url}/_gateway/health") as response:
+        return json.loads(response.read())["details"].get("lambda", {}).get("environments", 0)
+
+
+def executor_of(gateway: GatewayProcess) -> str:
+    """The executor a gateway runs functions with (``/_gateway/info``, once Lambda has loaded)."""
+    import urllib.request
+
+    client_for(gateway.url).list_functions(MaxItems=1)
+    with urllib.request.urlopen(f"{gateway.url}/_gateway/info") as response:
+        return json.loads(response.read())["lambda"]["executor"]
 
 
 # Gateways -----------------------------------------------------------------------------------

@@ -26,12 +26,14 @@ from botocore.exceptions import ClientError
 from .conftest import (
     client_for,
     create_function,
+    executor_of,
     invoke_json,
     make_zip,
     node_zip,
-    process_alive,
     python_zip,
+    runtime_alive,
     runtime_processes,
+    signal_server,
     unique,
     wait_until,
     wait_updated,
@@ -135,8 +137,8 @@ def handler(event, context):
     assert payload["only_first"] == 1
     assert payload["tool"] == "tool-output x"
     opt = payload["layer_file"].rsplit("/python/", 1)[0]
-    assert payload["path"].split(":")[0] == f"{opt}/bin"
-    assert f"{opt}/lib" in payload["ld"].split(":")
+    assert payload["path"].split(":")[-1] == f"{opt}/bin", "AWS's PATH ends with /opt/bin"
+    assert payload["ld"].split(":")[-1] == f"{opt}/lib", "AWS's LD_LIBRARY_PATH ends with /opt/lib"
 
     node = create_function(lambda_client, "node", Layers=[first], zip_bytes=node_zip(
         "exports.handler = async () => ({ who: require('layer-mod').who });"))
@@ -145,7 +147,7 @@ def handler(event, context):
 
 
 @pytest.mark.parametrize("kind", ["python", "node"])
-def test_each_environment_has_its_own_code_copy_and_tmp(lambda_client, kind):
+def test_each_environment_has_its_own_tmp_and_read_only_code(lambda_client, gateway, kind):
     name = create_function(lambda_client, kind)
     barrier = threading.Barrier(2)
 
@@ -155,22 +157,23 @@ def test_each_environment_has_its_own_code_copy_and_tmp(lambda_client, kind):
 
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(files, ["a", "b"])
-    assert first["pid"] != second["pid"]
-    assert first["task"] != second["task"] and first["tmp"] != second["tmp"]
+    assert first["process"] != second["process"]
     # Each saw its own marker only: nothing is shared between environments.
-    assert first["seen"] == {"task": ["marker-a"], "tmp": ["marker-a"]}
-    assert second["seen"] == {"task": ["marker-b"], "tmp": ["marker-b"]}
+    assert first["seen"]["tmp"] == ["marker-a"] and second["seen"]["tmp"] == ["marker-b"]
+    if executor_of(gateway) == "sandbox":  # the code is read-only at /var/task, as on AWS
+        assert first["task"] == second["task"] == "/var/task" and first["tmp"] == "/tmp"
+        assert not first["task_writable"] and not second["task_writable"]
     # /tmp survives between invocations of one (warm) environment, as on AWS.
     again = invoke_json(lambda_client, name, {"action": "files", "marker": "c"})[1]
-    own = {first["pid"]: "marker-a", second["pid"]: "marker-b"}[again["pid"]]
+    own = {first["process"]: "marker-a", second["process"]: "marker-b"}[again["process"]]
     assert again["seen"]["tmp"] == sorted([own, "marker-c"])
 
 
 # Warm reuse, scale-out, keep-alive ------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["python", "node"])
 def test_warm_reuse(lambda_client, echo_functions, kind):
-    pids = {invoke_json(lambda_client, echo_functions[kind])[1]["pid"] for _ in range(5)}
-    assert len(pids) == 1
+    processes = {invoke_json(lambda_client, echo_functions[kind])[1]["process"] for _ in range(5)}
+    assert len(processes) == 1
 
 
 def test_concurrent_invokes_scale_out(lambda_client, gateway):
@@ -179,18 +182,17 @@ def test_concurrent_invokes_scale_out(lambda_client, gateway):
 
     def run(_):
         barrier.wait()
-        return invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0.5})[1]["pid"]
+        return invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0.5})[1]["process"]
 
     with ThreadPoolExecutor(4) as pool:
-        pids = set(pool.map(run, range(4)))
-    assert len(pids) == 4
-    live = {p.pid for p in runtime_processes(gateway)}
-    assert pids <= live, "the environments stay warm"
+        processes = set(pool.map(run, range(4)))
+    assert len(processes) == 4
+    assert all(runtime_alive(gateway, process) for process in processes), "the environments stay warm"
     # Warm again: later invokes reuse those environments, none is started.
     with ThreadPoolExecutor(4) as pool:
         barrier.reset()
         again = set(pool.map(run, range(4)))
-    assert again == pids
+    assert again == processes
 
 
 def test_keepalive_zero_starts_a_fresh_environment_every_time(special_gateway):
@@ -198,35 +200,36 @@ def test_keepalive_zero_starts_a_fresh_environment_every_time(special_gateway):
     client = client_for(gateway.url)
     for kind in ("python", "node"):
         name = create_function(client, kind)
-        pids = []
+        processes = []
         for _ in range(3):
             response = client.invoke(FunctionName=name, LogType="Tail", Payload=b"{}")
             payload = json.loads(response["Payload"].read())
-            pids.append(payload["pid"])
+            processes.append(payload["process"])
             assert "Init Duration" in base64.b64decode(response["LogResult"]).decode(), "every invoke is cold"
-            wait_until(lambda: not process_alive(payload["pid"]), 5, message="the environment stopped")
-        assert len(set(pids)) == 3
+            wait_until(lambda: not runtime_alive(gateway, payload["process"]), 5, message="the environment stopped")
+        assert len(set(processes)) == 3
 
 
 def test_keepalive_expiry_stops_idle_environments(special_gateway):
     gateway = special_gateway(LAMBDA_KEEPALIVE_MS="400")
     client = client_for(gateway.url)
     name = create_function(client)
-    first = invoke_json(client, name)[1]["pid"]
-    assert invoke_json(client, name)[1]["pid"] == first, "warm within the keep-alive"
-    wait_until(lambda: not process_alive(first), 5, message="idle environment stopped after keep-alive")
+    first = invoke_json(client, name)[1]["process"]
+    assert invoke_json(client, name)[1]["process"] == first, "warm within the keep-alive"
+    wait_until(lambda: not runtime_alive(gateway, first), 5, message="idle environment stopped after keep-alive")
     response = client.invoke(FunctionName=name, LogType="Tail", Payload=b"{}")
-    assert json.loads(response["Payload"].read())["pid"] != first
+    assert json.loads(response["Payload"].read())["process"] != first
     assert "Init Duration" in base64.b64decode(response["LogResult"]).decode()
 
 
 VERSIONED = """
-import os, time
+import os, time, urllib.request
+PROCESS = f"{os.getpid()}/{os.readlink('/proc/self/ns/mnt')}"
 def handler(event, context):
-    if 'started' in event:  # tells the test (same machine) that this invocation is running
-        open(event['started'], 'w').close()
+    if 'started' in event:  # tells the test that this invocation is running
+        urllib.request.urlopen(event['started']).read()
     time.sleep(event.get('sleep', 0))
-    return {'code': 'CODE', 'pid': os.getpid(), 'memory': os.environ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']}
+    return {'code': 'CODE', 'process': PROCESS, 'memory': os.environ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']}
 """
 
 
@@ -242,13 +245,12 @@ def throttle_error(call, **kwargs) -> tuple:
             response.get("Reason"), response["ResponseMetadata"]["HTTPHeaders"].get("retry-after"))
 
 
-def test_reserved_concurrency_is_enforced(lambda_client, tmp_path):
+def test_reserved_concurrency_is_enforced(lambda_client):
     name = create_function(lambda_client, zip_bytes=python_zip(VERSIONED.replace("CODE", "v1")))
     lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
-    started = tmp_path / "started"
-    with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": str(started)})
-        wait_until(started.exists, 5, message="the slow invoke holds the only slot")
+    with ThreadPoolExecutor(1) as pool, signal_server() as started:
+        running = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": started.url})
+        wait_until(started.hits, 5, message="the slow invoke holds the only slot")
         code, message, status, reason, retry_after = throttle_error(lambda_client.invoke, FunctionName=name,
                                                                     Payload=b"{}")
         assert (code, message, status) == THROTTLED
@@ -272,36 +274,37 @@ def test_reserved_concurrency_zero_throttles_everything(lambda_client):
 # Updates roll over; nothing is left behind ------------------------------------------------------------
 
 
-def test_updates_move_new_invokes_to_new_environments(lambda_client, tmp_path):
+def test_updates_move_new_invokes_to_new_environments(lambda_client, gateway):
     name = create_function(lambda_client, zip_bytes=python_zip(VERSIONED.replace("CODE", "v1")))
-    started = tmp_path / "started"
-    with ThreadPoolExecutor(1) as pool:
-        in_flight = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": str(started)})
-        wait_until(started.exists, 5, message="the slow invoke is running")
+    with ThreadPoolExecutor(1) as pool, signal_server() as started:
+        in_flight = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": started.url})
+        wait_until(started.hits, 5, message="the slow invoke is running")
         lambda_client.update_function_code(FunctionName=name, ZipFile=python_zip(VERSIONED.replace("CODE", "v2")))
         wait_updated(lambda_client, name)
         after_code = invoke_json(lambda_client, name)[1]
         assert after_code["code"] == "v2"
         # The in-flight invoke finishes on the old code, in its old environment.
         old = in_flight.result()[1]
-        assert old["code"] == "v1" and old["pid"] != after_code["pid"]
+        assert old["code"] == "v1" and old["process"] != after_code["process"]
     # The old environment is stopped once released.
-    wait_until(lambda: not process_alive(old["pid"]), 5, message="the old environment stopped")
+    wait_until(lambda: not runtime_alive(gateway, old["process"]), 5, message="the old environment stopped")
     assert invoke_json(lambda_client, name)[1] == after_code, "warm on the new code"
 
     lambda_client.update_function_configuration(FunctionName=name, MemorySize=256)
     wait_updated(lambda_client, name)
     after_config = invoke_json(lambda_client, name)[1]
-    assert after_config["memory"] == "256" and after_config["pid"] != after_code["pid"]
-    wait_until(lambda: not process_alive(after_code["pid"]), 5, message="the pre-update environment stopped")
+    assert after_config["memory"] == "256" and after_config["process"] != after_code["process"]
+    wait_until(lambda: not runtime_alive(gateway, after_code["process"]), 5,
+               message="the pre-update environment stopped")
 
 
-def test_delete_stops_the_function_environments(lambda_client):
+def test_delete_stops_the_function_environments(lambda_client, gateway):
     name = create_function(lambda_client)
-    pids = set(parallel(2, lambda: invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0.3})[1]["pid"]))
-    assert all(process_alive(pid) for pid in pids)
+    processes = set(parallel(2, lambda: invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0.3})[1]["process"]))
+    assert all(runtime_alive(gateway, process) for process in processes)
     lambda_client.delete_function(FunctionName=name)
-    wait_until(lambda: not any(process_alive(pid) for pid in pids), 5, message="environments stopped on delete")
+    wait_until(lambda: not any(runtime_alive(gateway, process) for process in processes), 5,
+               message="environments stopped on delete")
 
 
 def test_reset_and_shutdown_leave_no_process_behind():

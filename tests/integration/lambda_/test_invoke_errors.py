@@ -25,7 +25,7 @@ from .conftest import (
     headers,
     invoke_json,
     node_zip,
-    process_alive,
+    runtime_alive,
     python_zip,
     wait_until,
 )
@@ -78,9 +78,9 @@ exports.handler = (event, context, callback) => {
 
 
 @pytest.mark.parametrize("kind", ["python", "node"])
-def test_timeout_then_next_invoke_works(lambda_client, kind):
+def test_timeout_then_next_invoke_works(lambda_client, gateway, kind):
     name = create_function(lambda_client, kind, Timeout=1)
-    before = invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0})[1]["pid"]
+    before = invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0})[1]["process"]
     response, payload = invoke_json(lambda_client, name, {"action": "sleep", "seconds": 3})
     request_id = headers(response)["x-amzn-requestid"]
     assert response["StatusCode"] == 200
@@ -90,9 +90,9 @@ def test_timeout_then_next_invoke_works(lambda_client, kind):
         "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
     }
     # The timed-out runtime is stopped; a new environment serves the next invoke.
-    wait_until(lambda: not process_alive(before), 5, message="the timed-out runtime stopped")
+    wait_until(lambda: not runtime_alive(gateway, before), 5, message="the timed-out runtime stopped")
     response, payload = invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0.01})
-    assert "FunctionError" not in response and payload["slept"] == 0.01 and payload["pid"] != before
+    assert "FunctionError" not in response and payload["slept"] == 0.01 and payload["process"] != before
 
 
 @pytest.mark.parametrize("kind", ["python", "node"])
@@ -108,7 +108,7 @@ def test_runtime_exit_mid_invoke_then_next_invoke_works(lambda_client, kind):
     }
     response, after = invoke_json(lambda_client, name, {"action": "sleep", "seconds": 0})
     assert "FunctionError" not in response
-    assert after["pid"] != before["pid"], "a new environment replaced the one that exited"
+    assert after["process"] != before["process"], "a new environment replaced the one that exited"
 
 
 def test_python_import_error(lambda_client):

@@ -24,10 +24,9 @@ import base64
 import json
 import re
 
-import psutil
 import pytest
 
-from .conftest import client_for, create_function, headers, invoke_json, node_zip, wait_until
+from .conftest import client_for, create_function, headers, invoke_json, node_zip, runtime_alive, wait_until
 
 NODEJS_EXIT = (
     "The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a "
@@ -36,17 +35,18 @@ NODEJS_EXIT = (
 )
 
 NO_CALLBACK = """
+const PROCESS = `${process.pid}/${require("node:fs").readlinkSync("/proc/self/ns/mnt")}`;
 let calls = 0;
 exports.handler = function (e, c) {
   calls += 1;
-  if (e.report) return c.succeed({ calls, pid: process.pid });
+  if (e.report) return c.succeed({ calls, pid: PROCESS });
   console.log('x');
 };
 exports.returns = function (e) { return 42; };
 exports.timer = function (e) { setTimeout(() => console.log('late timer'), 30); };
 exports.pending = async (e) => {
   if (e.hang) return new Promise(() => {});
-  return { pid: process.pid };
+  return { pid: PROCESS };
 };
 """
 
@@ -66,19 +66,20 @@ exports.asyncHandler = async () => {
 """
 
 CRASHES = """
+const PROCESS = `${process.pid}/${require("node:fs").readlinkSync("/proc/self/ns/mnt")}`;
 exports.handler = async (event) => {
   if (event.reject !== undefined) {
     Promise.reject(event.reject === "error" ? new Error("kaput") : event.reject);
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
-  return { pid: process.pid };
+  return { pid: PROCESS };
 };
 exports.uncaught = (event, context, callback) => {
   if (event.throwLater) {
     setTimeout(() => { throw event.throwLater === "error" ? new TypeError("late boom") : event.throwLater; }, 5);
     return;
   }
-  callback(null, { pid: process.pid });
+  callback(null, { pid: PROCESS });
 };
 """
 
@@ -134,13 +135,13 @@ def tail(response: dict) -> list[str]:
     return base64.b64decode(response["LogResult"]).decode().splitlines()
 
 
-def reaped(pid: int) -> bool:
-    """The runtime process is gone and reaped by the gateway (not merely a zombie).
+def reaped(gateway, identity: str) -> bool:
+    """The runtime process that reported ``identity`` is gone.
 
     Tests wait for it before the next invoke: an invoke sent while the crashed
     runtime is still exiting is handed to that environment and answered
     Runtime.ExitError by the gateway (on AWS it would start a new environment)."""
-    return not psutil.pid_exists(pid)
+    return not runtime_alive(gateway, identity)
 
 
 # 1. Handlers that never call back ------------------------------------------------------------
@@ -209,7 +210,7 @@ def test_async_handler_answers_without_waiting(client):
     ("error", "Error: kaput", "Runtime.UnhandledPromiseRejection: Error: kaput"),
     ("plain reason", "plain reason", "Runtime.UnhandledPromiseRejection: plain reason"),
 ])
-def test_unhandled_rejection_fails_the_invocation_then_the_runtime_exits(client, reason, message, first_line):
+def test_unhandled_rejection_fails_the_invocation_then_the_runtime_exits(client, gateway, reason, message, first_line):
     name = node_function(client, CRASHES)
     _, before = invoke_json(client, name)
     response, payload = invoke_json(client, name, {"reject": reason}, LogType="Tail")
@@ -224,7 +225,7 @@ def test_unhandled_rejection_fails_the_invocation_then_the_runtime_exits(client,
     assert record["errorType"] == "Runtime.UnhandledPromiseRejection" and record["errorMessage"] == message
     assert list(record)[-1] == "stack" and "reason" in record and record["promise"] == {}
     # The runtime exited; the next invoke starts a new environment and works.
-    wait_until(lambda: reaped(before["pid"]), 10, message="the runtime exited")
+    wait_until(lambda: reaped(gateway, before["pid"]), 10, message="the runtime exited")
     response, after = invoke_json(client, name)
     assert "FunctionError" not in response and after["pid"] != before["pid"]
 
@@ -233,7 +234,7 @@ def test_unhandled_rejection_fails_the_invocation_then_the_runtime_exits(client,
     ("error", ("TypeError", "late boom", "TypeError: late boom")),
     ("a string", ("string", "a string", None)),
 ])
-def test_uncaught_exception_fails_the_invocation_then_the_runtime_exits(client, thrown, expected):
+def test_uncaught_exception_fails_the_invocation_then_the_runtime_exits(client, gateway, thrown, expected):
     name = node_function(client, CRASHES, handler="index.uncaught")
     _, before = invoke_json(client, name)
     response, payload = invoke_json(client, name, {"throwLater": thrown}, LogType="Tail")
@@ -244,7 +245,7 @@ def test_uncaught_exception_fails_the_invocation_then_the_runtime_exits(client, 
     else:
         assert payload["trace"] == []
     assert any("\tERROR\tUncaught Exception \t{" in line for line in tail(response))
-    wait_until(lambda: reaped(before["pid"]), 10, message="the runtime exited")
+    wait_until(lambda: reaped(gateway, before["pid"]), 10, message="the runtime exited")
     response, after = invoke_json(client, name)
     assert "FunctionError" not in response and after["pid"] != before["pid"]
 

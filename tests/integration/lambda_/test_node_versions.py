@@ -67,8 +67,8 @@ def test_runtime_runs_under_its_node(client, major):
                            zip_bytes=node_zip(ESM_VERSION, filename="index.mjs"))
     response, payload = invoke_json(client, name)
     assert "FunctionError" not in response, payload
-    assert payload["version"].startswith(f"v{major}."), payload
-    assert payload["execPath"] == binary
+    assert payload["version"] == f"v{nodes.node_version(binary)}", payload
+    assert payload["execPath"] in ("/var/lang/bin/node", binary), "AWS's path in a sandbox, else the binary's"
     # A `node` the function starts is the same one.
     assert payload["childVersion"] == payload["version"]
 
@@ -80,7 +80,8 @@ def test_nodejs20_runs_under_the_machines_node(client):
         pytest.skip(f"the machine's node is v{MACHINE_MAJOR}: nodejs20.x runs under {nodes.find_node('20')}")
     name = create_function(client, "node", runtime="nodejs20.x", zip_bytes=node_zip(ESM_VERSION, filename="index.mjs"))
     _, payload = invoke_json(client, name)
-    assert payload["execPath"] == MACHINE_NODE
+    assert payload["execPath"] in (MACHINE_NODE, "/var/lang/bin/node") if nodes.installation_prefix(MACHINE_NODE) \
+        else payload["execPath"] == MACHINE_NODE, "a system node keeps its path, even in a sandbox"
     assert payload["version"] == f"v{nodes.node_version(MACHINE_NODE)}"
 
 
@@ -122,15 +123,26 @@ def test_bootstrap_on_older_nodes(client, major):
 def test_missing_node_falls_back_to_the_machines_node_logged_once(monkeypatch, caplog):
     if not MACHINE_NODE:
         pytest.skip("no node on this machine")
-    monkeypatch.setattr(nodes, "find_node", lambda major: None)
+    monkeypatch.setattr(nodes, "find_node", lambda major, configured=None: None)
     executor = ProcessExecutor(Config.from_env({}))
     try:
-        with caplog.at_level(logging.INFO, logger="lambda.executor.process"):
-            assert executor._node_for("nodejs16.x") == MACHINE_NODE
-            assert executor._node_for("nodejs16.x") == MACHINE_NODE
+        with caplog.at_level(logging.INFO, logger="lambda.executor.layout"):
+            assert executor.runtimes.resolve("nodejs16.x").binary == MACHINE_NODE
+            assert executor.runtimes.resolve("nodejs16.x").binary == MACHINE_NODE
             assert executor.supports("nodejs16.x", "Zip") is None
         lines = [r.getMessage() for r in caplog.records if "nodejs16.x" in r.getMessage()]
         assert len(lines) == 1 and "machine's Node.js" in lines[0], lines
     finally:
         executor.shutdown()
+
+
+def test_runtime_interpreters_variable_names_the_node(special_gateway):
+    """``LAMBDA_RUNTIME_INTERPRETERS`` points a runtime at an interpreter of the user's choice."""
+    binary = need_node("22")
+    gateway = special_gateway(LAMBDA_RUNTIME_INTERPRETERS=f"nodejs18.x={binary}")
+    client = client_for(gateway.url)
+    name = create_function(client, "node", runtime="nodejs18.x", handler="index.handler",
+                           zip_bytes=node_zip(ESM_VERSION, filename="index.mjs"))
+    _, payload = invoke_json(client, name)
+    assert payload["version"] == f"v{nodes.node_version(binary)}"
 

@@ -4,6 +4,8 @@ const os = require("node:os");
 const path = require("node:path");
 
 const started = Date.now();
+// This runtime process: its pid (inside a sandbox, its namespace's) and mount namespace.
+const PROCESS = `${process.pid}/${fs.readlinkSync("/proc/self/ns/mnt")}`;
 
 exports.handler = async (event, context) => {
   event = event && typeof event === "object" ? event : { value: event };
@@ -13,7 +15,7 @@ exports.handler = async (event, context) => {
   }
   if (action === "sleep") {
     await new Promise((resolve) => setTimeout(resolve, event.seconds * 1000));
-    return { slept: event.seconds, pid: process.pid };
+    return { slept: event.seconds, pid: process.pid, process: PROCESS };
   }
   if (action === "exit") {
     console.log("exiting now");
@@ -27,18 +29,22 @@ exports.handler = async (event, context) => {
     return { printed: event.lines.length };
   }
   if (action === "files") {
-    // Marker in the code and temporary directories, a pause (concurrent
-    // invocations overlap), then the markers this environment sees.
+    // Marker in the temporary directory, a pause (concurrent invocations
+    // overlap), then the markers this environment sees.
     const tmp = os.tmpdir();
     const task = process.env.LAMBDA_TASK_ROOT;
-    for (const dir of [task, tmp]) fs.writeFileSync(path.join(dir, `marker-${event.marker}`), "x");
+    fs.writeFileSync(path.join(tmp, `marker-${event.marker}`), "x");
+    let taskWritable = true;
+    try { fs.accessSync(task, fs.constants.W_OK); } catch { taskWritable = false; }
     await new Promise((resolve) => setTimeout(resolve, (event.sleep || 0) * 1000));
     const markers = (dir) => fs.readdirSync(dir).filter((f) => f.startsWith("marker-")).sort();
-    return { seen: { task: markers(task), tmp: markers(tmp) }, tmp, task, pid: process.pid };
+    return { seen: { task: markers(task), tmp: markers(tmp) }, tmp, task, pid: process.pid, process: PROCESS,
+             task_writable: taskWritable };
   }
   return {
     event,
     pid: process.pid,
+    process: PROCESS,
     started,
     env: { ...process.env },
     request_id: context.awsRequestId,

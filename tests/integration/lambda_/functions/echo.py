@@ -8,6 +8,14 @@ import time
 STARTED = time.time()
 
 
+def _identity():
+    """This runtime process: its pid (inside a sandbox, its namespace's) and mount namespace."""
+    return f"{os.getpid()}/{os.readlink('/proc/self/ns/mnt')}"
+
+
+PROCESS = _identity()
+
+
 def handler(event, context):
     event = event if isinstance(event, dict) else {"value": event}
     action = event.get("action", "echo")
@@ -15,7 +23,7 @@ def handler(event, context):
         raise Exception(event.get("message", "boom"))
     if action == "sleep":
         time.sleep(event["seconds"])
-        return {"slept": event["seconds"], "pid": os.getpid()}
+        return {"slept": event["seconds"], "pid": os.getpid(), "process": PROCESS}
     if action == "exit":
         print("exiting now")
         os._exit(event.get("status", 1))
@@ -26,19 +34,20 @@ def handler(event, context):
             print(line)
         return {"printed": len(event["lines"])}
     if action == "files":
-        # Writes a marker in the code directory and the temporary directory, waits
-        # (so concurrent invocations overlap), then reports the markers it sees.
+        # Writes a marker in the temporary directory, waits (so concurrent
+        # invocations overlap), then reports the markers it sees.
         tmp = tempfile.gettempdir()
         task = os.environ["LAMBDA_TASK_ROOT"]
-        for directory in (task, tmp):
-            with open(os.path.join(directory, f"marker-{event['marker']}"), "w") as out:
-                out.write("x")
+        with open(os.path.join(tmp, f"marker-{event['marker']}"), "w") as out:
+            out.write("x")
+        task_writable = os.access(task, os.W_OK)
         time.sleep(event.get("sleep", 0))
         seen = {
             "task": sorted(f for f in os.listdir(task) if f.startswith("marker-")),
             "tmp": sorted(f for f in os.listdir(tmp) if f.startswith("marker-")),
         }
-        return {"seen": seen, "tmp": tmp, "task": task, "pid": os.getpid()}
+        return {"seen": seen, "tmp": tmp, "task": task, "pid": os.getpid(), "process": PROCESS,
+                "task_writable": task_writable}
     if action == "aws":
         return use_aws(event)
     client_context = None
@@ -52,6 +61,7 @@ def handler(event, context):
     return {
         "event": event,
         "pid": os.getpid(),
+        "process": PROCESS,
         "started": STARTED,
         "env": dict(os.environ),
         "request_id": context.aws_request_id,
