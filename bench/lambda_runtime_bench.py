@@ -59,12 +59,12 @@ def _client(url: str):
                         config=BotoConfig(retries={"max_attempts": 0}, max_pool_connections=16))
 
 
-def _in_process_round_trip(runtime: str, samples: int = 300) -> float:
+def _in_process_round_trip(runtime: str, executor: str, samples: int = 300) -> float:
     """The bare runtime round trip: InvocationService straight to the runtime, no gateway HTTP."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     zip_path = workdir / "code.zip"
     zip_path.write_bytes(_zip(runtime))
-    service = InvocationService(Config.from_env({}), Stores(workdir / "state", False))
+    service = InvocationService(Config.from_env({"LAMBDA_RUNTIME_EXECUTOR": executor}), Stores(workdir / "state", False))
     target = InvokeTarget("000000000000", "us-east-1", "bare", "$LATEST",
                           {"Runtime": runtime, "Handler": RUNTIMES[runtime][1], "Timeout": 30, "RevisionId": "r"},
                           CodeInfo(sha256=f"bench-{runtime}", zip_path=str(zip_path)), gateway_port=1)
@@ -83,7 +83,26 @@ def run(seconds: int = 4) -> dict[str, object]:
     print(f"bare boto3 invoke round trip (constant answer): p50 {bare_boto:.3f} ms")
     figures["bare_boto3_invoke_ms"] = bare_boto
 
-    with GatewayProcess() as gateway, GatewayProcess({"LAMBDA_KEEPALIVE_MS": "0"}) as cold_gateway:
+    for executor in _executors():
+        print(f"-- executor: {executor} --")
+        figures[executor] = _measure(executor, bare_boto, seconds)
+    return figures
+
+
+def _executors() -> list[str]:
+    """The executors this machine can run, side by side."""
+    from providers.lambda_.executors.sandbox import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"(sandbox executor not measured: {reason})")
+    return ["process"] + ([] if reason else ["sandbox"])
+
+
+def _measure(executor: str, bare_boto: float, seconds: int) -> dict[str, object]:
+    figures: dict[str, object] = {}
+    env = {"LAMBDA_RUNTIME_EXECUTOR": executor}
+    with GatewayProcess(env) as gateway, GatewayProcess({**env, "LAMBDA_KEEPALIVE_MS": "0"}) as cold_gateway:
         client = _client(gateway.url)
         cold_client = _client(cold_gateway.url)
         client.list_functions()  # the provider loads on a gateway's first Lambda request: not part of a cold start
@@ -111,7 +130,7 @@ def run(seconds: int = 4) -> dict[str, object]:
             raw1 = wrk(url, 1, seconds, headers, "POST", b'{"a":1}')
             wrk(url, 8, 1, headers, "POST", b'{"a":1}')  # scale out first: steady state, not 8 cold starts
             raw8 = wrk(url, 8, seconds, headers, "POST", b'{"a":1}')
-            bare_runtime = _in_process_round_trip(runtime)
+            bare_runtime = _in_process_round_trip(runtime, executor)
             figures[runtime] = {
                 "cold_create_to_first_response_ms": cold_create_ms,
                 "cold_after_expiry_ms": median(cold_samples),
