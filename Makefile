@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-tools bench lint coverage clean
+.PHONY: install system-tools run test test-tools bench lint coverage clean
 
 $(VPY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -22,7 +22,21 @@ $(STAMP): $(VPY) setup.cfg setup.py pyproject.toml providers/lambda_/executors/p
 	$(VPY) -m providers.lambda_.executors.nodes
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Functions run in bubblewrap sandboxes (the default executor): Debian's package,
+# installed when missing and this user may; without it functions run under the
+# process executor, with a log line saying so.
+system-tools:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi; \
+	  if [ "$$SUDO" = none ]; then \
+	    echo "bubblewrap is not installed and cannot be installed by this user: functions will run under the process executor (no isolation); apt-get install bubblewrap to isolate them"; \
+	  else \
+	    echo "installing: bubblewrap"; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap >/dev/null \
+	      || echo "bubblewrap could not be installed: functions will run under the process executor"; \
+	  fi; }
+
+install: $(STAMP) system-tools
 
 run: install
 	$(VPY) -m gateway
