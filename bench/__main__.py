@@ -8,8 +8,15 @@ import sys
 
 from tests.support.gateway_process import TEST_CREDENTIALS
 
-BENCHES = ["gateway_bench", "lambda_control_bench", "lambda_runtime_bench", "function_url_bench", "event_invoke_bench",
-           "code_upload_bench"]
+BENCHES = [
+    "gateway_bench",
+    "server_bench",
+    "lambda_control_bench",
+    "lambda_runtime_bench",
+    "function_url_bench",
+    "event_invoke_bench",
+    "code_upload_bench",
+]
 
 
 def main(argv: list[str]) -> int:
