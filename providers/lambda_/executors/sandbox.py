@@ -130,6 +130,22 @@ class SandboxExecutor(Executor):
         (etc / "group").write_text("root:x:0:\n")
         return etc
 
+    def _meminfo(self, memory_mb: int) -> Path:
+        """A /proc/meminfo whose total is the function's memory (a snapshot: the
+        figures do not follow the function's use), as a runtime sizing itself
+        (free, Node.js's heap, a JVM) would see it on AWS."""
+        path = self.base_dir / "meminfo" / str(memory_mb)
+        if not path.exists():
+            kilobytes = memory_mb * 1024
+            fields = {"MemTotal": kilobytes, "MemFree": kilobytes, "MemAvailable": kilobytes, "Buffers": 0,
+                      "Cached": 0, "SwapCached": 0, "Active": 0, "Inactive": 0, "SwapTotal": 0, "SwapFree": 0,
+                      "Dirty": 0, "Writeback": 0, "AnonPages": 0, "Mapped": 0, "Shmem": 0}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial")
+            partial.write_text("".join(f"{name + ':':<16}{value:>8} kB\n" for name, value in fields.items()))
+            partial.replace(path)
+        return path
+
     @staticmethod
     def _system_binds() -> list[str]:
         args: list[str] = []
@@ -193,7 +209,8 @@ class SandboxExecutor(Executor):
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME,
             "--die-with-parent", "--new-session", "--disable-userns",
             *binds,
-            "--proc", "/proc", "--dev", "/dev", "--size", str(size), "--perms", "1777", "--tmpfs", "/tmp",
+            "--proc", "/proc", "--ro-bind", str(self._meminfo(spec.memory_mb)), "/proc/meminfo",
+            "--dev", "/dev", "--size", str(size), "--perms", "1777", "--tmpfs", "/tmp",
             "--chdir", "/var/task", "--remount-ro", "/",
             "--clearenv",
         ]

@@ -151,13 +151,14 @@ def test_node_and_provided_see_their_families_variables(special_gateway) -> None
 @needs_sandbox
 def test_identity_namespaces_and_limits(special_gateway) -> None:
     client = client_for(special_gateway(LAMBDA_RUNTIME_EXECUTOR="sandbox").url)
-    name = hostile(client)
+    name = hostile(client, MemorySize=512)
     _, seen = act(client, name, "introspect")
     assert (seen["uid"], seen["gid"], seen["user"]) == (993, 990, "sbx_user1051")
     assert seen["pid"] < 10 and len(seen["processes"]) < 10, "its own pid namespace: only its own processes"
     assert {"opt", "tmp", "var", "usr", "proc", "dev", "etc"} <= set(seen["root"])
     assert not {"root", "home", "work", "mnt", "srv", "run", "sys", "boot"} & set(seen["root"])
     assert seen["hostname"] == "localhost", "its own uts namespace"
+    assert seen["meminfo"][0].split() == ["MemTotal:", str(512 * 1024), "kB"], "memory as MemorySize"
     limits = seen["limits"]
     assert limits["RLIMIT_NOFILE"] == [1024, 1024] and limits["RLIMIT_NPROC"] == [1024, 1024]
     assert limits["RLIMIT_MEMLOCK"] == [65536, 65536] and limits["RLIMIT_STACK"][0] == 8388608

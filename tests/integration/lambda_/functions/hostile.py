@@ -26,6 +26,7 @@ def _introspect(event):
         "limits": {name: list(resource.getrlimit(getattr(resource, name))) for name in (
             "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE", "RLIMIT_MEMLOCK", "RLIMIT_STACK")},
         "stack": traceback.format_stack()[-1],
+        "meminfo": open("/proc/meminfo").read().splitlines()[:3],
     }
 
 
