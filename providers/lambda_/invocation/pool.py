@@ -46,7 +46,9 @@ class VersionPool:
                 self._idle.append(env)
                 return
             self._all.discard(env)
-        env.stop()
+        # Ending an environment (its processes, cgroup, Runtime API) takes a few
+        # milliseconds: the invocation that released it does not wait for that.
+        threading.Thread(target=env.stop, name=f"stop-{env.id[:8]}", daemon=True).start()
 
     def prestart(self, count: int) -> None:
         """Provisioned concurrency: keep ``count`` environments started ahead of
