@@ -43,14 +43,16 @@ run: install
 
 # Tools the tests drive besides Python: curl (provided.* bootstraps, function
 # URLs), zip and jq (the user guide's commands), node (Node.js functions),
-# chromium (Debian's package: the browser-attack tests drive a real headless one).
-TEST_TOOLS := curl zip node jq chromium
+# chromium (Debian's package: the browser-attack tests drive a real headless one),
+# dockerd (Debian's docker.io: the docker executor's tests start an engine of their own
+# when none runs).
+TEST_TOOLS := curl zip node jq chromium dockerd
 
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/'); \
+	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/; s/dockerd/docker.io/'); \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
