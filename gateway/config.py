@@ -34,7 +34,20 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DATA_DIR": ("./.data", "Where persisted state lives when PERSISTENCE=1."),
     "PROVIDER_OVERRIDE_<SERVICE>": ("default", "Provider to use for a service, e.g. `PROVIDER_OVERRIDE_LAMBDA=mine`."),
     "GATEWAY_MAX_BODY_BYTES": ("104857600", "Largest request body accepted (413 beyond)."),
-    "GATEWAY_THREADS": ("64", "Most connections served at once."),
+    "GATEWAY_THREADS": (
+        "2048",
+        "Most requests handled at once: worker threads, started on demand and ended when idle. Idle and slow "
+        "connections hold none (an event loop owns them until a request has fully arrived).",
+    ),
+    "GATEWAY_HEADER_TIMEOUT": ("20", "Seconds a request's head (request line and headers) has to arrive whole; "
+                               "then 408 and the connection is closed."),
+    "GATEWAY_BODY_TIMEOUT": ("20", "Longest silence, in seconds, while a request body arrives or a response is "
+                             "read; then the connection is closed (408 if a request had begun)."),
+    "GATEWAY_IDLE_TIMEOUT": ("60", "Seconds a keep-alive connection may wait for its next request before it is "
+                             "closed."),
+    "GATEWAY_MAX_HEADER_BYTES": ("65536", "Largest request head (request line and headers; 431 beyond)."),
+    "GATEWAY_SPOOL_BODY_BYTES": ("1048576", "Request bodies larger than this are written to an unnamed temporary "
+                                 "file as they arrive instead of held in memory."),
     "GATEWAY_HOSTNAMES": ("", "Comma-separated extra names the gateway answers to in `Host` (`name` also covers names under it, `*.name` only those), e.g. `gateway.test`. Other names are refused (DNS rebinding)."),
     "DISABLE_HOST_CHECKS": ("0", "`1` accepts any `Host` name (turns off the DNS-rebinding protection)."),
     "EXTRA_CORS_ALLOWED_ORIGINS": ("", "Comma-separated web origins allowed to call the gateway from a browser besides localhost ones, e.g. `https://app.example.com`; `*` allows all."),
