@@ -35,11 +35,10 @@ from werkzeug.datastructures import Headers
 from .http import HttpRequest, HttpResponse
 from .serving.connection import Connection, Exchange
 from .serving.limits import ServerLimits
-from .serving.loop import EventLoop, _accepted
-from .serving.parser import BadRequest
+from .serving.loop import EventLoop, accepted_by
 from .serving.workers import WorkerPool
 
-__all__ = ["HttpServer", "ServerLimits", "BadRequest"]
+__all__ = ["HttpServer", "ServerLimits"]
 
 log = logging.getLogger("gateway.server")
 
@@ -83,11 +82,6 @@ class HttpServer:
         self._accept_thread: Optional[threading.Thread] = None
         self._stopping = threading.Event()
 
-    @property
-    def workers(self) -> int:
-        """Worker threads alive now (event-loop mode)."""
-        return self._pool.size if self._pool is not None else 0
-
     # Lifecycle ------------------------------------------------------------
     def start(self) -> None:
         if self.thread_per_connection:
@@ -124,7 +118,7 @@ class HttpServer:
                     return
                 time.sleep(0.05)  # e.g. out of file descriptors: let some close
                 continue
-            if self.accept_filter is not None and not _accepted(self.accept_filter, sock):
+            if self.accept_filter is not None and not accepted_by(self.accept_filter, sock):
                 sock.close()
                 continue
             if len(self.exchange.connections) >= self.max_connections:

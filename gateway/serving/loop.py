@@ -123,7 +123,7 @@ class EventLoop:
                 elif not self._stopping:
                     log.debug("accept failed: %s", error)
                 return
-            if self.accept_filter is not None and not _accepted(self.accept_filter, sock):
+            if self.accept_filter is not None and not accepted_by(self.accept_filter, sock):
                 sock.close()
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -223,7 +223,7 @@ class EventLoop:
                 exchange.expire(conn)
 
 
-def _accepted(accept_filter: Callable[[socket.socket], bool], sock: socket.socket) -> bool:
+def accepted_by(accept_filter: Callable[[socket.socket], bool], sock: socket.socket) -> bool:
     try:
         return bool(accept_filter(sock))
     except Exception:  # noqa: BLE001 - a failing check refuses the connection

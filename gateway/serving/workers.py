@@ -39,10 +39,6 @@ class WorkerPool:
         self._closed = False
 
     @property
-    def size(self) -> int:
-        return self._count
-
-    @property
     def saturated(self) -> bool:
         """Tasks are waiting for a worker: whoever holds one should not idle in it."""
         return bool(self._backlog)
