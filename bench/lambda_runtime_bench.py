@@ -11,7 +11,9 @@ import json
 import tempfile
 import time
 import zipfile
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Optional
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -59,12 +61,12 @@ def _client(url: str):
                         config=BotoConfig(retries={"max_attempts": 0}, max_pool_connections=16))
 
 
-def _in_process_round_trip(runtime: str, executor: str, samples: int = 300) -> float:
+def _in_process_round_trip(runtime: str, env: dict[str, str], samples: int = 300) -> float:
     """The bare runtime round trip: InvocationService straight to the runtime, no gateway HTTP."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     zip_path = workdir / "code.zip"
     zip_path.write_bytes(_zip(runtime))
-    service = InvocationService(Config.from_env({"LAMBDA_RUNTIME_EXECUTOR": executor}), Stores(workdir / "state", False))
+    service = InvocationService(Config.from_env(env), Stores(workdir / "state", False))
     target = InvokeTarget("000000000000", "us-east-1", "bare", "$LATEST",
                           {"Runtime": runtime, "Handler": RUNTIMES[runtime][1], "Timeout": 30, "RevisionId": "r"},
                           CodeInfo(sha256=f"bench-{runtime}", zip_path=str(zip_path)), gateway_port=1)
@@ -83,31 +85,69 @@ def run(seconds: int = 4) -> dict[str, object]:
     print(f"bare boto3 invoke round trip (constant answer): p50 {bare_boto:.3f} ms")
     figures["bare_boto3_invoke_ms"] = bare_boto
 
-    for executor in _executors():
-        print(f"-- executor: {executor} --")
-        figures[executor] = _measure(executor, bare_boto, seconds)
+    with ExitStack() as stack:
+        for executor, (settings, runtimes) in _executors(stack).items():
+            print(f"-- executor: {executor} --")
+            figures[executor] = _measure(executor, bare_boto, seconds, settings, runtimes)
     return figures
 
 
-def _executors() -> list[str]:
-    """The executors this machine can run, side by side."""
+def _executors(stack: ExitStack) -> dict[str, tuple[dict[str, str], list[str]]]:
+    """The executors this machine can run, side by side: their settings and runtimes."""
     from providers.lambda_.executors.sandbox import unavailable_reason
 
+    executors = {"process": ({}, list(RUNTIMES))}
     reason = unavailable_reason()
     if reason:
         print(f"(sandbox executor not measured: {reason})")
-    return ["process"] + ([] if reason else ["sandbox"])
+    else:
+        executors["sandbox"] = ({}, list(RUNTIMES))
+    docker = _docker(stack)
+    if docker is not None:
+        executors["docker"] = docker
+    return executors
 
 
-def _measure(executor: str, bare_boto: float, seconds: int) -> dict[str, object]:
+def _docker(stack: ExitStack) -> Optional[tuple[dict[str, str], list[str]]]:
+    """The docker executor on the machine's engine (or a dockerd started for the
+    bench), with stand-ins for AWS's images built from this machine's CPython and
+    Node.js (AWS's cannot be pulled everywhere): python and node only, the bash and
+    curl of the provided.* bootstrap are not in them."""
+    import docker
+
+    from tests.support.docker_engine import DockerEngine, EngineUnavailable
+    from tests.support.docker_images import stand_in_image
+
+    engine = DockerEngine()
+    try:
+        engine.start()
+    except EngineUnavailable as unavailable:
+        print(f"(docker executor not measured: {unavailable})")
+        return None
+    stack.callback(engine.stop)
+    client = docker.DockerClient(base_url=engine.host, timeout=300)
+    stack.callback(client.close)
+    mapping = {}
+    for runtime in RUNTIMES:
+        image = None if runtime.startswith("provided") else stand_in_image(client, runtime)
+        if image is not None:
+            mapping[runtime] = image
+    if not mapping:
+        print("(docker executor not measured: no runtime of this machine to build an image from)")
+        return None
+    return {"DOCKER_HOST": engine.host, "LAMBDA_RUNTIME_IMAGE_MAPPING": json.dumps(mapping)}, list(mapping)
+
+
+def _measure(executor: str, bare_boto: float, seconds: int, settings: dict[str, str],
+             runtimes: list[str]) -> dict[str, object]:
     figures: dict[str, object] = {}
-    env = {"LAMBDA_RUNTIME_EXECUTOR": executor}
+    env = {"LAMBDA_RUNTIME_EXECUTOR": executor, **settings}
     with GatewayProcess(env) as gateway, GatewayProcess({**env, "LAMBDA_KEEPALIVE_MS": "0"}) as cold_gateway:
         client = _client(gateway.url)
         cold_client = _client(cold_gateway.url)
         client.list_functions()  # the provider loads on a gateway's first Lambda request: not part of a cold start
         cold_client.list_functions()
-        for runtime in RUNTIMES:
+        for runtime in runtimes:
             name = f"bench-{runtime.replace('.', '-')}"
             started = time.perf_counter()
             client.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=RUNTIMES[runtime][1],
@@ -128,9 +168,10 @@ def _measure(executor: str, bare_boto: float, seconds: int) -> dict[str, object]
             url = f"{gateway.url}/2015-03-31/functions/{name}/invocations"
             headers = signed_headers("lambda")
             raw1 = wrk(url, 1, seconds, headers, "POST", b'{"a":1}')
-            wrk(url, 8, 1, headers, "POST", b'{"a":1}')  # scale out first: steady state, not 8 cold starts
+            # scale out first: steady state, not 8 cold starts (8 containers starting at once take seconds)
+            wrk(url, 8, 15 if executor == "docker" else 1, headers, "POST", b'{"a":1}')
             raw8 = wrk(url, 8, seconds, headers, "POST", b'{"a":1}')
-            bare_runtime = _in_process_round_trip(runtime, executor)
+            bare_runtime = _in_process_round_trip(runtime, env)
             figures[runtime] = {
                 "cold_create_to_first_response_ms": cold_create_ms,
                 "cold_after_expiry_ms": median(cold_samples),

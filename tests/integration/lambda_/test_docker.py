@@ -266,6 +266,21 @@ def test_writing_outside_tmp_fails(client) -> None:
     assert all(str(result).startswith(("FileNotFoundError", "PermissionError")) for result in seen.values()), seen
 
 
+def test_megabytes_of_output_oversized_responses_and_neighbours(client) -> None:
+    victim = create_function(client, runtime=PYTHON, Environment={"Variables": {"SECRET": "s3cr3t-value"}})
+    invoke_json(client, victim, {})
+    name = hostile(client, MemorySize=256)
+    response, result = act(client, name, "print", kb=8 * 1024)
+    assert result == {"printed_kb": 8192} and "FunctionError" not in response
+    response, error = act(client, name, "respond", bytes=7 * 1024 * 1024)
+    assert error == {"errorType": "Function.ResponseSizeTooLarge",
+                     "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes)."}
+    assert act(client, name, "respond", bytes=10)[1] == "z" * 10
+    _, environs = act(client, name, "environ_of")
+    assert not any("s3cr3t-value" in text for text in environs.values()), "another container's variables"
+    assert invoke_json(client, victim, {})[0]["StatusCode"] == 200
+
+
 def test_allocating_past_memory_size_is_out_of_memory(client) -> None:
     name = hostile(client, MemorySize=128)
     response, error = act(client, name, "allocate", mb=300)
