@@ -3,12 +3,12 @@ second mapping of the same source and function raises."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..api.base import conflict, invalid_parameter
 from ..api.event_invoke_configs import describe_destination_config
 from ..store import LambdaStore
+from .filtering import FilterSet, InvalidFilterCriteria
 from .kinds import DOCUMENTDB, DYNAMODB, KAFKAS, MQ, SQS, STREAMS
 
 STREAM_ONLY = ("ParallelizationFactor", "BisectBatchOnFunctionError", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "TumblingWindowInSeconds")
@@ -57,13 +57,10 @@ def validate_config(kind: str, config: dict[str, Any], event_source_arn: str) ->
             service = target.split(":")[2] if target.startswith("arn:") and target.count(":") >= 5 else ""
             if service not in services or (kind_name == "OnSuccess" and kind not in KAFKAS):
                 raise invalid_parameter(f"The provided destination config {describe_destination_config(destinations)} is invalid.")
-    for item in (config.get("FilterCriteria") or {}).get("Filters") or []:
-        try:
-            pattern = json.loads(item.get("Pattern") or "")
-        except ValueError:
-            pattern = None
-        if not isinstance(pattern, dict):
-            raise invalid_parameter("Invalid filter pattern definition.")
+    try:
+        FilterSet.compile(config.get("FilterCriteria"), kind)
+    except InvalidFilterCriteria as error:
+        raise invalid_parameter(error.message) from None
 
 
 def check_duplicate(store: LambdaStore, kind: str, event_source_arn: str, function_arn_value: str) -> None:
