@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import __version__
+from .access_keys import AccessKeyAccounts
 from .config import Config
 from .context import RequestContext
 from .errors import NotImplementedOperation, ServiceError
@@ -62,6 +63,9 @@ class Gateway:
         self.request_log = RequestLogger(self.config)
         self._codecs: dict[str, ServiceCodec] = {}
         self._index: Optional[ServiceIndex] = None
+        # Access key -> account: providers that issue keys register resolvers here
+        # (the companion STS's temporary keys act in the role's account).
+        self.access_keys = AccessKeyAccounts()
         self._lock = threading.Lock()
         # Servers for addresses served besides GATEWAY_LISTEN (listen_also), made by
         # whoever runs the main server: make_server(host, port) -> a server not started.
@@ -176,7 +180,9 @@ class Gateway:
             models = self.models
             with self._lock:
                 if self._index is None:
-                    self._index = ServiceIndex((name, models.get(name)) for name in self.providers.available)
+                    self._index = ServiceIndex(
+                        ((name, models.get(name)) for name in self.providers.available), self.access_keys
+                    )
         return self._index
 
     def codec(self, service: str) -> "ServiceCodec":
@@ -250,6 +256,7 @@ class Gateway:
 
     def reset(self) -> None:
         self.providers.for_each_loaded(lambda p: p.on_reset(), "reset")
+        self.access_keys.forget()
 
     def listen_also(self, host: str) -> None:
         """Serve on ``host`` too, on the gateway's port: an address of this machine on

@@ -18,7 +18,9 @@ which an SQS request may also carry as its path; ``TopicArn``), else to a native
 query service.
 
 The index is built from the models of the services the gateway serves, so only
-those are ever recognised.
+those are ever recognised. The account is the access key's (``access_keys``: 12
+digits are the account; a key a provider issued, such as the companion STS's
+temporary keys, is the issuing account's; any other key is ``000000000000``).
 """
 
 from __future__ import annotations
@@ -30,14 +32,15 @@ from typing import TYPE_CHECKING, Iterable, Optional
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
 
+from .access_keys import DEFAULT_ACCOUNT, AccessKeyAccounts, account_from_access_key
 from .http import HttpRequest
 
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Identity", "ServiceIndex", "account_from_access_key"]
+
 DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT = "000000000000"
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _SIGV2 = re.compile(r"^AWS ([^:\s]+):")
-_ACCOUNT_KEY = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")  # an SQS queue URL's path
 _S3_HOST = re.compile(r"^(?:(?P<bucket>.+)\.)?s3(?:[.-](?P<region>[a-z0-9-]+))?\.(?:amazonaws\.com|localhost\b)")
@@ -54,16 +57,12 @@ class Identity:
     bucket_from_host: Optional[str] = None
 
 
-def account_from_access_key(access_key_id: Optional[str]) -> str:
-    if access_key_id and _ACCOUNT_KEY.match(access_key_id):
-        return access_key_id
-    return DEFAULT_ACCOUNT
-
-
 class ServiceIndex:
     """Lookup tables from the models of the served services."""
 
-    def __init__(self, models: Iterable[tuple[str, "ServiceModel"]]) -> None:
+    def __init__(self, models: Iterable[tuple[str, "ServiceModel"]],
+                 accounts: Optional[AccessKeyAccounts] = None) -> None:
+        self.accounts = accounts or AccessKeyAccounts()
         self.by_target: dict[str, str] = {}
         self.by_signing_name: dict[str, list[str]] = {}
         self.by_endpoint_prefix: dict[str, str] = {}
@@ -126,7 +125,7 @@ class ServiceIndex:
             identity.access_key_id = credential.group(1)
             identity.region = credential.group(3)
             identity.signing_name = credential.group(4)
-        identity.account_id = account_from_access_key(identity.access_key_id)
+        identity.account_id = self.accounts.account_of(identity.access_key_id)
 
         host = headers.get("Host", "").split(":")[0].lower()
         identity.service = self._service(request, identity, host)

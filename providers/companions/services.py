@@ -17,9 +17,9 @@ from gateway.http import HttpRequest, HttpResponse
 
 from gateway.protocol.validation.messages import echo
 
-from . import s3_hosts
+from . import s3_hosts, sts_sessions
 from .checks import s3 as s3_checks
-from .checks.common import passed_through, raised_in
+from .checks.common import Answer, passed_through, raised_in
 from .config_check import retention_limits
 from .errors import MALFORMED_XML
 from .log_retention import LogRetention, event_cost
@@ -300,11 +300,71 @@ class EventsProvider(MotoProvider):
     backends = ("events",)
 
 
+def _register_issued_keys(gateway: "Gateway") -> None:
+    """Keys IAM issued (users' keys, STS sessions' keys) act in their own account."""
+    access_keys = getattr(gateway, "access_keys", None)
+    if access_keys is not None:
+        access_keys.register(sts_sessions.issuing_account)
+
+
 class IamProvider(MotoProvider):
     service = moto_service = "iam"
     backends = ("iam",)
 
+    def on_start(self) -> None:
+        _register_issued_keys(self.gateway)
+
+
+_ASSUME_OPERATIONS = frozenset({"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+_ASSUMED = "sts.assumed"  # context.extras: the role ARN an AssumeRole* request names
+_ASSUMED_ROLE_ID = re.compile(rb"<AssumedRoleId>[^<:]*:")
+_ROLE_ACCOUNT = re.compile(r"^arn:[^:]+:iam::(\d{12}):")
+
 
 class StsProvider(MotoProvider):
+    """STS with sessions as AWS keeps them (``sts_sessions``): a session's key acts
+    in the role's account, its role has one id, and expired sessions are forgotten."""
+
     service = moto_service = "sts"
     backends = ("sts",)
+
+    def __init__(self, gateway: "Gateway") -> None:
+        super().__init__(gateway)
+        self.sessions = sts_sessions.Sessions()
+
+    def on_start(self) -> None:
+        _register_issued_keys(self.gateway)
+
+    def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
+        with self.sessions.lock:  # moto keeps sessions in a plain list
+            response = super().handle(context, request)
+            if _ASSUMED in context.extras and response.status == 200:
+                self.sessions.prune()
+        return response
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        if operation.name == "GetCallerIdentity":
+            session = sts_sessions.session_of(context.account_id, context.region, context.access_key_id or "")
+            if session is not None:
+                raise Answer(sts_sessions.caller_identity(session))
+        elif operation.name in _ASSUME_OPERATIONS:
+            context.extras[_ASSUMED] = params.get("RoleArn") or ""
+
+    def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """An assumed role's id is the role's own (moto invents one per call for roles IAM does not know)."""
+        role_arn = context.extras.get(_ASSUMED)
+        if not role_arn or response.status != 200 or not isinstance(response.body, (bytes, bytearray)):
+            return response
+        from moto.utilities.utils import get_partition
+
+        match = _ROLE_ACCOUNT.match(role_arn)
+        account = match.group(1) if match else context.account_id
+        role_id = sts_sessions.role_id(account, get_partition(context.region), role_arn)
+        response.body = _ASSUMED_ROLE_ID.sub(b"<AssumedRoleId>" + role_id.encode() + b":", bytes(response.body), 1)
+        if "Content-Length" in response.headers:
+            response.headers["Content-Length"] = str(len(response.body))
+        return response
+
+    def on_reset(self) -> None:
+        self.sessions.prune(force=True)  # their keys live in IAM's backends
+        super().on_reset()

@@ -7,6 +7,7 @@ from botocore.config import Config as BotoConfig
 from werkzeug.datastructures import Headers
 
 from gateway.http import HttpRequest
+from gateway.access_keys import AccessKeyAccounts
 from gateway.identify import ServiceIndex, account_from_access_key
 from gateway.protocol.models import ServiceModels
 from tests.support.captured import capture
@@ -52,6 +53,36 @@ def test_twelve_digit_access_key_is_the_account(index):
     assert index.identify(request).account_id == "123456789012"
     assert account_from_access_key("AKIAIOSFODNN7EXAMPLE") == "000000000000"
     assert account_from_access_key(None) == "000000000000"
+
+
+def test_a_key_a_provider_issued_acts_in_the_issuing_account():
+    issued = {"ASIAISSUEDBYSTS00001": "111111111111"}
+    asked: list[str] = []
+
+    def issuer(key: str):
+        asked.append(key)
+        return issued.get(key)
+
+    accounts = AccessKeyAccounts(cache_size=2)
+    index = ServiceIndex([("sts", ServiceModels().get("sts"))], accounts)
+    signed = capture("sts", "get_caller_identity", access_key="ASIAISSUEDBYSTS00001")
+    assert index.identify(signed).account_id == "000000000000"  # nobody claims it yet
+    accounts.register(issuer)
+    assert index.identify(signed).account_id == "111111111111"
+    assert index.identify(signed).account_id == "111111111111"
+    assert asked == ["ASIAISSUEDBYSTS00001"]  # answered from the cache the second time
+    # Keys nobody issued stay in the default account; 12 digits are still the account, unasked.
+    assert accounts.account_of("ASIANOBODYISSUEDTHIS") == "000000000000"
+    assert accounts.account_of("222222222222") == "222222222222"
+    assert accounts.account_of("A" * 129) == "000000000000"  # longer than any access key: not asked
+    assert asked == ["ASIAISSUEDBYSTS00001", "ASIANOBODYISSUEDTHIS"]
+    # The cache is bounded (two keys here: the oldest answer goes first); a reset forgets every answer.
+    accounts.account_of("test")
+    assert accounts.account_of("ASIAISSUEDBYSTS00001") == "111111111111"
+    assert asked.count("ASIAISSUEDBYSTS00001") == 2
+    accounts.forget()
+    issued.clear()
+    assert accounts.account_of("ASIAISSUEDBYSTS00001") == "000000000000"
 
 
 def test_virtual_host_s3_names_the_bucket(index):
