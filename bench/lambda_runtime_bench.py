@@ -66,7 +66,8 @@ def _in_process_round_trip(runtime: str, env: dict[str, str], samples: int = 300
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     zip_path = workdir / "code.zip"
     zip_path.write_bytes(_zip(runtime))
-    service = InvocationService(Config.from_env(env), Stores(workdir / "state", False))
+    # No gateway here, so no companion STS: environments get the account as key (credentials.py).
+    service = InvocationService(Config.from_env({**env, "SERVICES": "lambda"}), Stores(workdir / "state", False))
     target = InvokeTarget("000000000000", "us-east-1", "bare", "$LATEST",
                           {"Runtime": runtime, "Handler": RUNTIMES[runtime][1], "Timeout": 30, "RevisionId": "r"},
                           CodeInfo(sha256=f"bench-{runtime}", zip_path=str(zip_path)), gateway_port=1)
@@ -147,6 +148,8 @@ def _measure(executor: str, bare_boto: float, seconds: int, settings: dict[str, 
         cold_client = _client(cold_gateway.url)
         client.list_functions()  # the provider loads on a gateway's first Lambda request: not part of a cold start
         cold_client.list_functions()
+        for url in (gateway.url, cold_gateway.url):  # nor is the companion STS's first load (it assumes roles)
+            boto3.client("sts", endpoint_url=url, region_name="us-east-1").get_caller_identity()
         for runtime in runtimes:
             name = f"bench-{runtime.replace('.', '-')}"
             started = time.perf_counter()

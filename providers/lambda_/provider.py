@@ -71,6 +71,7 @@ class LambdaProvider(
         self.invocations = InvocationService(gateway.config, self.stores)
         self.invocations.on_code_damaged = self._code_damaged
         self.invocations.serve_also = gateway.listen_also  # functions on a Docker network reach the gateway there
+        self.invocations.credentials.warm_up(gateway.port)  # the companion STS loads before the first cold start
         self.destinations = Destinations()
         self.event_journal: Optional[EventJournal] = None
         if gateway.config.persistence:

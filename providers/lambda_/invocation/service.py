@@ -23,6 +23,7 @@ from gateway.errors import ServiceError
 from ..damage import checksum_problem
 from ..models import CodeInfo
 from ..store import Stores
+from .credentials import Credentials, ExecutionRoleCredentials
 from .environment import ExecutionEnvironment, error_payload
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
 from .platform_log import PlatformLog
@@ -109,6 +110,7 @@ class InvocationService:
         self.serve_also: Optional[Callable[[str], None]] = None
         self._served_hosts: set[str] = set()
         self._executor: Optional[Executor] = None
+        self.credentials = ExecutionRoleCredentials(config)
         self._unpacked = UnpackCache(stores.state_dir / "unpacked", account_limits(config).code_size_unzipped)
         self._hot_reload_rules = HotReloadRules.from_config(config, [stores.state_dir.parent])
         self._verified: set[str] = set()  # blobs whose SHA-256 was checked in this process
@@ -255,6 +257,9 @@ class InvocationService:
     # Environments ------------------------------------------------------------------------------
     def _start_environment(self, target: InvokeTarget, initialization_type: str = "on-demand") -> ExecutionEnvironment:
         config = target.config
+        # Assumed before the environment exists, as on AWS (not part of Init Duration); raises ServiceException.
+        credentials = self.credentials.for_environment(config.get("Role", ""), target.function_name,
+                                                       target.account_id, target.region, target.gateway_port)
         env_id = uuid.uuid4().hex
         env = ExecutionEnvironment(env_id, int(config.get("Timeout", 3)), target.version,
                                    init_timeout_seconds=self.start_timeout)
@@ -288,7 +293,7 @@ class InvocationService:
                 handler=config.get("Handler", ""),
                 code_dir=self._code_dir(target.code),
                 layer_dirs=[self._code_dir(layer) for layer in target.layers if layer.zip_path],
-                environment=self._variables(target, group, stream, initialization_type),
+                environment=self._variables(target, group, stream, initialization_type, credentials),
                 runtime_api=api.address,
                 memory_mb=int(config.get("MemorySize", 128)),
                 architecture=(config.get("Architectures") or ["x86_64"])[0],
@@ -363,7 +368,8 @@ class InvocationService:
             return None
         return self._unpacked.directory(code.sha256, Path(code.zip_path))
 
-    def _variables(self, target: InvokeTarget, group: str, stream: str, initialization_type: str) -> dict[str, str]:
+    def _variables(self, target: InvokeTarget, group: str, stream: str, initialization_type: str,
+                   credentials: Credentials) -> dict[str, str]:
         config = target.config
         runtime = config.get("Runtime") or ""
         variables = {
@@ -376,9 +382,7 @@ class InvocationService:
             "AWS_REGION": target.region,
             "AWS_DEFAULT_REGION": target.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}" if runtime else "AWS_Lambda_Image",
-            "AWS_ACCESS_KEY_ID": target.account_id,
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_SESSION_TOKEN": "test",
+            **credentials.variables(),  # the execution role's, this environment's own (credentials.py)
             "AWS_ENDPOINT_URL": f"http://{self.hostname or self._environment_host()}:{target.gateway_port}",
             "_HANDLER": config.get("Handler", ""),
         }
@@ -431,6 +435,7 @@ class InvocationService:
         if self._executor is not None:
             self._executor.reset()
         self._verified.clear()
+        self.credentials.forget()
 
     def shutdown(self) -> None:
         self._stopping.set()
