@@ -136,9 +136,10 @@ class LogRetention:
                     group.streams.pop(stream.log_stream_name, None)
 
     def _drop_oldest(self, stream: Any, count: int) -> None:
-        dropped_characters = sum(len(event.message) for event in stream.events[:count])
-        self.removed_events += min(count, len(stream.events))
-        stream.events = stream.events[count:]
+        events = stream.events
+        dropped_characters = sum(len(events[index].message) for index in range(min(count, len(events))))
+        self.removed_events += min(count, len(events))
+        del events[:count]  # in place: no copy of a list of thousands per write
         stream.stored_bytes = max(0, stream.stored_bytes - dropped_characters)
 
     def _replace(self, stream: Any, kept: list[Any]) -> None:

@@ -27,6 +27,9 @@ An exception that still escapes moto is a 500, the service's internal error,
 logged with its traceback at ERROR, unless it is an AWS error moto raised or
 one the provider positively recognises (``moto_errors``, ``classify``).
 
+moto's model classes would keep every object they ever made (``moto_instances``):
+the bridge makes them track their objects weakly.
+
 Limitations:
 
 - moto's backends are process-global: two gateways in one process share the
@@ -55,7 +58,7 @@ from gateway.http import HttpRequest, HttpResponse
 from gateway.provider import Provider
 from gateway.protocol.validation.messages import echo
 
-from . import checks, moto_errors, precheck
+from . import checks, moto_errors, moto_instances, precheck
 from .errors import MALFORMED_XML, error_response, is_json_request, xml_safe
 from .wsgi import build_environ, call_wsgi, underscored_names
 
@@ -222,6 +225,7 @@ class MotoProvider(Provider):
                     from moto.moto_server.werkzeug_app import create_backend_app
 
                     self._app = create_backend_app(self.moto_service)  # type: ignore[arg-type]
+                    moto_instances.track_weakly()  # the service's model classes exist now
         return self._app
 
     # Lifecycle -----------------------------------------------------------------
@@ -240,6 +244,7 @@ class MotoProvider(Provider):
             bucket_accounts = getattr(backend_dict, "bucket_accounts", None)
             if bucket_accounts is not None:  # S3's global bucket namespace
                 bucket_accounts.clear()
+        moto_instances.track_weakly()  # a moto reset may have put plain lists back
 
     def health(self) -> dict[str, Any]:
         return {"backend": "moto", "moto_service": self.moto_service}
