@@ -323,7 +323,8 @@ _ROLE_ACCOUNT = re.compile(r"^arn:[^:]+:iam::(\d{12}):")
 
 class StsProvider(MotoProvider):
     """STS with sessions as AWS keeps them (``sts_sessions``): a session's key acts
-    in the role's account, its role has one id, and expired sessions are forgotten."""
+    in the role's account (``GetAccessKeyInfo`` names it too), its role has one id,
+    and expired sessions are forgotten."""
 
     service = moto_service = "sts"
     backends = ("sts",)
@@ -347,6 +348,10 @@ class StsProvider(MotoProvider):
             session = sts_sessions.session_of(context.account_id, context.region, context.access_key_id or "")
             if session is not None:
                 raise Answer(sts_sessions.caller_identity(session))
+        elif operation.name == "GetAccessKeyInfo":  # moto knows only IAM users' keys: the issuer's account
+            account = sts_sessions.issuing_account(params.get("AccessKeyId") or "")
+            if account is not None:
+                raise Answer({"Account": account})
         elif operation.name in _ASSUME_OPERATIONS:
             context.extras[_ASSUMED] = params.get("RoleArn") or ""
 

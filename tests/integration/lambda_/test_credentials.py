@@ -196,6 +196,8 @@ def test_keys_a_client_obtains_act_in_the_issuing_account(gateway):
             "aws_session_token": issued["SessionToken"]}
     assert client(gateway.url, "sts", **keys).get_caller_identity()["Arn"] == (
         f"arn:aws:sts::{account}:assumed-role/{role_name}/tester")
+    info = client(gateway.url, "sts").get_access_key_info(AccessKeyId=issued["AccessKeyId"])
+    assert info["Account"] == account
     bucket = unique("made-with-a-session")
     client(gateway.url, "s3", **keys).create_bucket(Bucket=bucket)
     assert bucket in [b["Name"] for b in client(gateway.url, "s3", access_key=account).list_buckets()["Buckets"]]
