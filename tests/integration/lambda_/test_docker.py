@@ -157,11 +157,12 @@ def act(client: Any, name: str, action: str, **event: Any) -> tuple[dict, Any]:
     return invoke_json(client, name, {"action": action, **event})
 
 
-def containers_of(docker_api: Any, gateway: GatewayProcess, **filters: str) -> list:
-    """The containers a gateway process started (its owner label names its pid)."""
-    found = docker_api.containers.list(all=True, filters={"label": OWNER_LABEL, **filters})
+def containers_of(docker_api: Any, gateway: GatewayProcess, label: str = "") -> list[dict]:
+    """The containers a gateway process started (its owner label names its pid), as
+    the engine lists them (one call: no container vanishes between list and inspect)."""
+    found = docker_api.api.containers(all=True, filters={"label": [OWNER_LABEL, *([label] if label else [])]})
     assert gateway.process is not None
-    return [c for c in found if c.labels[OWNER_LABEL].split(":")[-2] == str(gateway.process.pid)]
+    return [c for c in found if c["Labels"][OWNER_LABEL].split(":")[-2] == str(gateway.process.pid)]
 
 
 def wait_failed(client: Any, name: str) -> dict:
@@ -409,9 +410,10 @@ def test_docker_flags_and_image_mapping(docker_gateway, docker_api, base_images)
     assert "db.internal" in seen["/etc/hosts"]
     _, seen = act(client, name, "introspect")
     assert seen["environ"]["X"] == "1" and seen["environ"]["Y"] == "two words"
-    (container,) = containers_of(docker_api, gateway, label=f"lambda-gateway.function={name}")
-    assert container.labels["team"] == "lambda"
-    assert container.image.id == docker_api.images.get(own_name).id
+    (listed,) = containers_of(docker_api, gateway, label=f"lambda-gateway.function={name}")
+    assert listed["Labels"]["team"] == "lambda"
+    assert listed["ImageID"] == docker_api.images.get(own_name).id
+    container = docker_api.containers.get(listed["Id"])
     client.delete_function(FunctionName=name)
     wait_until(lambda: container.reload() or container.status == "exited", 15,
                message="LAMBDA_REMOVE_CONTAINERS=0: the container is stopped, and kept")
@@ -458,7 +460,7 @@ def test_containers_end_with_keepalive_shutdown_and_a_crashed_gateway(docker_eng
         client = client_for(crashed.url, read_timeout=120)
         invoke_json(client, create_function(client, runtime=PYTHON))
         crashed.kill()  # kill -9: no shutdown
-        assert [c.status for c in containers_of(docker_api, crashed)] == ["running"]
+        assert [c["State"] for c in containers_of(docker_api, crashed)] == ["running"]
         with GatewayProcess(env=settings):  # the next gateway sweeps what the dead one left
             wait_until(lambda: not containers_of(docker_api, crashed), 30,
                        message="a dead gateway's containers removed at the next start")
