@@ -9,6 +9,9 @@ and 403 AccessDeniedException naming the IAM action (TestLambdaFunction::
 test_get_function_wrong_region, test_function_arns) -- unless the operation
 honours the owner's resource-based policy (the invoke family), which then
 decides (``resolve_function(..., other_accounts=True)``).
+
+Resolution raises the Lambda backend's domain exceptions (``backend/errors.py``);
+the API edge turns them into AWS's errors.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from gateway.errors import ServiceError
+from .backend.errors import AccessDenied, FunctionNotReachable, InvalidFunctionName, QualifierMismatch
 
 _REGION = r"(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
 
@@ -27,12 +30,6 @@ FUNCTION_ARN = re.compile(
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
 )
 
-# What AWS prints for a FunctionName that does not match (when the model's own
-# pattern is not at hand).
-FUNCTION_NAME_PATTERN = (
-    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?"
-    r"(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
-)
 MAX_NAME_LENGTH = 64
 
 
@@ -60,15 +57,6 @@ class FunctionRef:
         return function_arn(self.region, self.account_id, self.name)
 
 
-def _pattern_error(function_name: str, pattern: Optional[str]) -> ServiceError:
-    return ServiceError(
-        "ValidationException",
-        f"1 validation error detected: Value '{function_name}' at 'functionName' failed to satisfy constraint: "
-        f"Member must satisfy regular expression pattern: {pattern or FUNCTION_NAME_PATTERN}",
-        status=400,
-    )
-
-
 # IAM actions whose name differs from the API operation they authorize (Service
 # Authorization Reference, "Actions, resources, and condition keys for AWS
 # Lambda"; InvokeWithResponseStream: "This operation requires permission for the
@@ -86,17 +74,6 @@ def iam_action(operation_name: str) -> str:
     return _IAM_ACTIONS.get(operation_name, operation_name)
 
 
-def access_denied(account_id: str, action: str, resource: str) -> ServiceError:
-    """AWS's 403 for a caller no resource-based policy lets perform ``action``
-    (an IAM action name without ``lambda:``) on ``resource``."""
-    return ServiceError(
-        "AccessDeniedException",
-        f"User: arn:aws:iam::{account_id}:root is not authorized to perform: lambda:{action} on resource: "
-        f"{resource} because no resource-based policy allows the lambda:{action} action",
-        status=403,
-    )
-
-
 def resolve_function(
     function_name: str,
     qualifier: Optional[str],
@@ -107,33 +84,23 @@ def resolve_function(
     other_accounts: bool = False,
 ) -> FunctionRef:
     """Split a FunctionName parameter into name and qualifier, checking region,
-    account and a qualifier given twice, with AWS's errors. ``action`` is the IAM
+    account and a qualifier given twice (domain exceptions worded as AWS words them). ``action`` is the IAM
     action named in an AccessDeniedException; ``pattern`` is the operation's model
     pattern for the "does not match" message. With ``other_accounts`` an ARN in
     another account is no error: the reference names the owner's account
     (``ref.account_id``), and the caller checks the owner's resource policy."""
     match = FUNCTION_ARN.match(function_name)
     if not match:
-        raise _pattern_error(function_name, pattern)
+        raise InvalidFunctionName(function_name, pattern)
     if match["region"] and match["region"] != region:
-        raise ServiceError(
-            "ResourceNotFoundException",
-            f"Functions from '{match['region']}' are not reachable in this region ('{region}')",
-            status=404,
-            Type="User",
-        )
+        raise FunctionNotReachable(match["region"], region)
     if match["account"] and match["account"] != account_id and not other_accounts:
         resource = function_arn(match["region"] or region, match["account"], match["name"],
                                 match["qualifier"] or qualifier)
-        raise access_denied(account_id, action, resource)
+        raise AccessDenied(account_id, action, resource)
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:
-        raise ServiceError(
-            "InvalidParameterValueException",
-            "The derived qualifier from the function name does not match the specified qualifier.",
-            status=400,
-            Type="User",
-        )
+        raise QualifierMismatch()
     return FunctionRef(
         name=match["name"],
         qualifier=derived or qualifier,

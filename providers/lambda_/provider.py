@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from gateway.context import RequestContext
-from gateway.errors import ServiceError
-from gateway.http import HttpRequest
 from gateway.provider import Provider
 
 from .api.aliases import AliasesApi
@@ -31,6 +29,10 @@ from .api.tags import TagsApi
 from .api.urls import UrlsApi
 from .api.versions import VersionsApi
 from . import damage
+from .api.errors import answering_aws_errors, aws_error
+from .backend.errors import FunctionNotFound, LambdaError
+from .backend.service import LambdaBackend
+from .backend.values import Caller, InvokeOptions
 from .invocation.async_queue import AsyncQueue, EventDiscarded
 from .invocation.destinations import Destinations
 from .invocation.event_journal import EventJournal, JournalRecord
@@ -84,11 +86,18 @@ class LambdaProvider(
             retry_base_seconds=gateway.config.integer("LAMBDA_ASYNC_RETRY_BASE_MS", 1000) / 1000,
             journal=self.event_journal,
         )
+        # What the API layer, the function-URL router and the pollers call (backend/).
+        self.backend = LambdaBackend(gateway, self.stores, self.invocations, self.async_queue)
         hooks = self.lifecycle.hooks
         hooks.on_version_created.append(self._prepare_version)
         hooks.on_version_updated.append(self._prepare_version)
         hooks.on_version_deleted.append(self._version_deleted)
         hooks.on_function_deleted.append(self._function_deleted)
+
+    def operation_handler(self, operation: str) -> Optional[Callable[[RequestContext, dict], Any]]:
+        """The API edge: an operation's domain exceptions answer as AWS's errors (api/errors.py)."""
+        handler = super().operation_handler(operation)
+        return answering_aws_errors(handler) if handler is not None else None
 
     # Version manager hooks (see state.py) ------------------------------------------------------
     def _prepare_version(self, event: VersionEvent) -> None:
@@ -114,11 +123,11 @@ class LambdaProvider(
             alias = function.aliases.get(qualifier) if function else None
         version = alias["FunctionVersion"] if alias else qualifier
         try:
-            target, _ = self.invoke_target(context, function_name, version)
-        except ServiceError as error:
+            target = self.backend.resolve(function_name, version, caller=Caller(context.account_id, context.region))
+        except LambdaError as error:
             log.info("provisioned concurrency for %s:%s not pre-started: %s", function_name, qualifier, error.message)
             return
-        threading.Thread(target=self.invocations.prestart, args=(target, count), name="provisioned", daemon=True).start()
+        threading.Thread(target=self.backend.prestart, args=(target, count), name="provisioned", daemon=True).start()
 
     def _function_deleted(self, store: LambdaStore, function: Function) -> None:
         self.invocations.retire_function(store.account_id, store.region, function.name)
@@ -212,21 +221,20 @@ class LambdaProvider(
         are discarded."""
         parts = target.invoked_arn.split(":")
         qualifier = parts[7] if len(parts) > 7 else None
-        context = RequestContext(
-            request=HttpRequest("POST", "/", server_port=target.gateway_port),
-            gateway=self.gateway,
-            request_id=invocation.request_id,
-            region=target.region,
-            account_id=target.account_id,
-        )
         try:
-            fresh, _ = self.invoke_target(context, target.function_name, qualifier)
-        except ServiceError as error:
-            if error.code == "ResourceNotFoundException":
-                raise EventDiscarded(error.message) from None
-            raise
+            fresh = self.backend.resolve(target.function_name, qualifier, caller=Caller(target.account_id, target.region))
+        except FunctionNotFound as error:
+            raise EventDiscarded(error.message) from None
+        except LambdaError as error:  # throttled, not Active: the queue retries (and logs AWS's code)
+            raise aws_error(error) from None
         target.__dict__.update(fresh.__dict__)
-        return self.invocations.invoke(target, invocation)
+        options = InvokeOptions(request_id=invocation.request_id, trace_id=invocation.trace_id)
+        try:
+            result = self.backend.invoke(target, invocation.payload, "RequestResponse", options).result
+        except LambdaError as error:
+            raise aws_error(error) from None
+        assert result is not None
+        return result
 
     def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:
         store = self.stores.get(target.account_id, target.region)
@@ -238,6 +246,7 @@ class LambdaProvider(
 
     # Lifecycle ---------------------------------------------------------------------------------
     def on_reset(self) -> None:
+        self.backend.mappings_reset()  # watchers (pollers) hear of it before the mappings go
         self.async_queue.clear()
         self.invocations.reset()
         self.reset_functions()  # stores.reset + on_function_deleted hooks

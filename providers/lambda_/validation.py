@@ -207,3 +207,17 @@ def validate_logging_config(given: Optional[dict], current: Optional[dict] = Non
 def validate_zip_package(package_type: str, runtime: Optional[str], handler: Optional[str]) -> None:
     if package_type == "Zip" and (not runtime or not handler):
         raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+
+
+def describe_destination_config(config: dict[str, Any]) -> str:
+    """AWS's rendering of a destination config in its error message, e.g.
+    ``DestinationConfig(onSuccess=OnSuccess(destination=arn:...), onFailure=null)``
+    (event invoke configs and event source mappings)."""
+
+    def part(name: str) -> str:
+        target = config.get(name)
+        if target is None:
+            return "null"
+        return f"{name}(destination={target.get('Destination') or 'null'})"
+
+    return f"DestinationConfig(onSuccess={part('OnSuccess')}, onFailure={part('OnFailure')})"

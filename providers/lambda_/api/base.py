@@ -10,14 +10,16 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 
 from .. import code as code_module
-from .. import policies
-from ..arns import FunctionRef, access_denied, function_arn, iam_action, resolve_function
+from ..arns import FunctionRef, function_arn, iam_action, resolve_function
+from ..backend import functions as lookups
+from ..backend.values import Caller
 from ..models import LATEST, CodeInfo, Function, FunctionVersion
 from ..store import LambdaStore, Stores
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
 
+    from ..backend.service import LambdaBackend
     from ..code_urls import CodeUrlSigner
     from ..limits import AccountLimits
     from ..state import Lifecycle
@@ -44,17 +46,12 @@ def precondition_failed(message: str) -> ServiceError:
     return ServiceError("PreconditionFailedException", message, status=412)
 
 
-# Actions that also grant another one: the deprecated InvokeAsync is authorized by
-# lambda:InvokeAsync, and its API reference says it "requires permission for the
-# lambda:InvokeFunction action", so a policy allowing either lets it through.
-_ALSO_GRANTED_BY = {"InvokeAsync": ("InvokeFunction",)}
-
-
 class LambdaApiBase:
     """Mixed into the provider; API family classes inherit from it."""
 
     gateway: "Gateway"
     stores: Stores
+    backend: "LambdaBackend"  # the data plane and mappings, as plugins see them (backend/)
     lifecycle: "Lifecycle"  # set by FunctionsApi.init_functions (state transitions and hooks)
     limits: "AccountLimits"  # the account's quotas (LAMBDA_LIMITS_*), set by init_functions
     code_intake: code_module.CodeIntake  # set by init_functions
@@ -66,40 +63,25 @@ class LambdaApiBase:
     def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None,
                 other_accounts: bool = False) -> FunctionRef:
         """``other_accounts``: the operation honours the owner's resource-based
-        policy, so a function ARN in another account resolves to that account
-        (check it with :meth:`authorize_other_account`)."""
-        operation = context.operation
-        pattern = None
-        action = "GetFunction"
-        if operation is not None:
-            action = iam_action(operation.name)
-            member = operation.input_shape.members.get("FunctionName") if operation.input_shape else None
-            if member is not None:
-                pattern = member.metadata.get("pattern")
+        policy, so a function ARN in another account resolves to that account."""
+        action, pattern = self._action_and_pattern(context)
         return resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern,
                                 other_accounts=other_accounts)
 
-    def authorize_other_account(self, context: RequestContext, store: LambdaStore, ref: FunctionRef,
-                                action: Optional[str] = None) -> None:
-        """AccessDeniedException unless the resource-based policy of the function
-        ``ref`` names (in the owner's ``store``) lets the caller's account perform
-        ``action`` (an IAM action without ``lambda:``; default: the action of the
-        operation being served). The policy that applies is the one attached to the
-        qualifier used -- an alias's or version's permission covers only that
-        ARN, the function's own covers the unqualified ARN and ``$LATEST`` (AWS
-        Lambda developer guide, "Using Lambda aliases in event sources and
-        permissions policies"). A function or qualifier that does not exist is
-        denied the same way, as on AWS. Call under ``store.lock``."""
-        if action is None:
-            action = iam_action(context.operation.name) if context.operation is not None else "InvokeFunction"
-        qualifier = ref.qualifier if ref.qualifier not in (None, LATEST) else None
-        function = store.functions.get(ref.name)
-        policy = function.policies.get(qualifier or LATEST) if function is not None else None
-        resource = function_arn(ref.region, ref.account_id, ref.name, qualifier)
-        actions = tuple(f"lambda:{a}" for a in (action, *_ALSO_GRANTED_BY.get(action, ())))
-        if not policies.allows_direct_call(policy, context.account_id, actions, resource):
-            raise access_denied(context.account_id, action,
-                                function_arn(ref.region, ref.account_id, ref.name, ref.qualifier))
+    def caller(self, context: RequestContext, action: Optional[str] = None) -> Caller:
+        """The backend's view of who serves this request: account, region, the IAM
+        action (default: the operation's) and the operation's FunctionName pattern."""
+        operation_action, pattern = self._action_and_pattern(context)
+        return Caller(context.account_id, context.region, action or operation_action, pattern)
+
+    @staticmethod
+    def _action_and_pattern(context: RequestContext) -> tuple[str, Optional[str]]:
+        """The operation's IAM action, and the pattern its FunctionName must match."""
+        operation = context.operation
+        if operation is None:
+            return "GetFunction", None
+        member = operation.input_shape.members.get("FunctionName") if operation.input_shape else None
+        return iam_action(operation.name), member.metadata.get("pattern") if member is not None else None
 
     def function_not_found(self, ref: FunctionRef, qualifier: Optional[str] = None) -> ServiceError:
         return not_found(
@@ -107,28 +89,16 @@ class LambdaApiBase:
         )
 
     def find_function(self, store: LambdaStore, ref: FunctionRef) -> Function:
-        """The function, or AWS's 404 naming ``<arn>:$LATEST`` (or the given qualifier).
+        """The function, or FunctionNotFound naming ``<arn>:$LATEST`` (or the given qualifier).
 
         (Formerly ``get_function(store, ref)``, a name the GetFunction operation
         needs; ``FunctionsApi.get_function`` still forwards such calls here.)"""
-        function = store.functions.get(ref.name)
-        if function is None:
-            raise self.function_not_found(ref, ref.qualifier)
-        return function
+        return lookups.find_function(store, ref)
 
     def get_version(self, function: Function, ref: FunctionRef, qualifier: Optional[str] = None) -> FunctionVersion:
         """The version a qualifier names: ``$LATEST``, a version number, or an alias
         (resolved to the alias's primary version)."""
-        qualifier = qualifier if qualifier is not None else ref.qualifier
-        if qualifier in (None, LATEST):
-            return function.latest
-        version = function.versions.get(qualifier)
-        if version is not None:
-            return version
-        alias = function.aliases.get(qualifier)
-        if alias is not None:
-            return function.versions.get(alias["FunctionVersion"]) or function.latest
-        raise self.function_not_found(ref, qualifier)
+        return lookups.find_version(function, ref, qualifier)
 
     # Reading configurations --------------------------------------------------------
     @staticmethod
@@ -155,15 +125,6 @@ class LambdaApiBase:
             raise conflict(
                 "The operation cannot be performed at this time. An update is in progress for resource: "
                 f"{function.arn}"
-            )
-
-    @staticmethod
-    def require_active(version: FunctionVersion) -> None:
-        """ResourceConflictException for a version that is not Active (invoke)."""
-        state = version.config.get("State")
-        if state != "Active":
-            raise conflict(
-                f"The operation cannot be performed at this time. The function is currently in the following state: {state}"
             )
 
     @staticmethod

@@ -24,24 +24,12 @@ from gateway.context import RequestContext
 from ..arns import FUNCTION_ARN, FunctionRef, function_arn
 from ..models import LATEST, Function
 from ..store import LambdaStore
+from ..validation import describe_destination_config
 from .base import LambdaApiBase, invalid_parameter, not_found
 from .paging import paginate, qualifier_order
 
 SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
 DESTINATION_SERVICES = {"OnSuccess": {"sqs", "sns", "lambda", "events"}, "OnFailure": {"sqs", "sns", "lambda", "events", "s3"}}
-
-
-def describe_destination_config(config: dict[str, Any]) -> str:
-    """AWS's rendering of a destination config in its error message, e.g.
-    ``DestinationConfig(onSuccess=OnSuccess(destination=arn:...), onFailure=null)``."""
-
-    def part(name: str) -> str:
-        target = config.get(name)
-        if target is None:
-            return "null"
-        return f"{name}(destination={target.get('Destination') or 'null'})"
-
-    return f"DestinationConfig(onSuccess={part('OnSuccess')}, onFailure={part('OnFailure')})"
 
 
 class EventInvokeConfigsApi(LambdaApiBase):

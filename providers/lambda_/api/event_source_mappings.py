@@ -7,9 +7,11 @@ never answered): ``_Enabled`` (the state the user asked for), ``_Tags``,
 
 The operations are here; the rest is in ``providers/lambda_/event_sources/``:
 source kinds, per-source defaults, parameter validation, the check that the
-source exists (through a botocore client aimed at the gateway), the state
+source exists (through a botocore client aimed at the gateway) and the state
 machine (``Creating`` -> ``Enabled`` ..., derived from the clock on reads,
-settled on writes and listings) and the listeners pollers register.
+settled on writes and listings). After each change the backend is told
+(``backend.mapping_changed``): it tells the pollers' manager, which starts or
+stops the mapping's poller (``event_sources/manager.py``).
 
 Deleting a function does not delete its mappings (AWS keeps them; their
 ``FunctionArn`` then names a missing function).
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import time
 import uuid as uuidlib
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from gateway.context import RequestContext
 
@@ -27,39 +29,20 @@ from ..arns import function_arn
 from ..event_sources import states
 from ..event_sources.defaults import UPDATABLE, default_consumer_group, esm_arn, initial_config
 from ..event_sources.kinds import record_kind, source_type
-from ..event_sources.listeners import EventSourceMappingListener, notify
+from ..backend.errors import MappingNotFound
 from ..event_sources.source_checks import SourceChecker, require_source
-from ..event_sources.states import NOT_FOUND, mapping_view
+from ..event_sources.states import mapping_view
 from ..event_sources.validation import check_duplicate, validate_config
 from ..models import LATEST
 from ..store import LambdaStore
-from .base import LambdaApiBase, invalid_parameter, not_found
+from .base import LambdaApiBase, invalid_parameter
 from .paging import paginate, public
 from .tags import validate_tags
 
 
 class EventSourceMappingsApi(LambdaApiBase):
-    # Listeners (the poller) --------------------------------------------------------
-    def _esm_listeners(self) -> list[EventSourceMappingListener]:
-        listeners = self.__dict__.get("_esm_listener_list")
-        if listeners is None:
-            listeners = self.__dict__.setdefault("_esm_listener_list", [])
-        return listeners
-
-    def add_event_source_mapping_listener(self, listener: EventSourceMappingListener) -> None:
-        self._esm_listeners().append(listener)
-
-    def iter_event_source_mappings(self) -> Iterator[tuple[str, str, str, dict[str, Any], bool]]:
-        """(account, region, uuid, config, enabled) of every mapping that exists now."""
-        now = time.time()
-        for store in self.stores.all():
-            for uuid, record in list(store.event_source_mappings.items()):
-                view = mapping_view(record, now)
-                if view is not None:
-                    yield store.account_id, store.region, uuid, view, bool(record.get("_Enabled", True))
-
-    def _esm_notify(self, store: LambdaStore, uuid: str, record: Optional[dict[str, Any]]) -> None:
-        notify(self._esm_listeners(), store, uuid, record)
+    def _esm_notify(self, store: LambdaStore, uuid: str) -> None:
+        self.backend.mapping_changed(store.account_id, store.region, uuid)
 
     # Checks needing the provider ---------------------------------------------------------
     def _esm_function_arn(self, context: RequestContext, store: LambdaStore, function_name: str) -> str:
@@ -124,14 +107,14 @@ class EventSourceMappingsApi(LambdaApiBase):
             states.schedule(record, "Creating", "Enabled" if enabled else "Disabled")
             store.event_source_mappings[uuid] = record
             store.save_event_source_mapping(uuid)
-        self._esm_notify(store, uuid, record)
+        self._esm_notify(store, uuid)
         return public(record)
 
     def get_event_source_mapping(self, context: RequestContext, request: dict) -> dict:
         record = self.store(context).event_source_mappings.get(request["UUID"])
         view = mapping_view(record) if record is not None else None
         if view is None:
-            raise not_found(NOT_FOUND)
+            raise MappingNotFound()
         return view
 
     def update_event_source_mapping(self, context: RequestContext, request: dict) -> dict:
@@ -154,7 +137,7 @@ class EventSourceMappingsApi(LambdaApiBase):
                 states.schedule(updated, "Updating", "Enabled" if enabled else "Disabled")
             store.event_source_mappings[uuid] = updated
             store.save_event_source_mapping(uuid)
-        self._esm_notify(store, uuid, updated)
+        self._esm_notify(store, uuid)
         return public(updated)
 
     def delete_event_source_mapping(self, context: RequestContext, request: dict) -> dict:
@@ -164,11 +147,11 @@ class EventSourceMappingsApi(LambdaApiBase):
             states.settle(store, [uuid])
             record = store.event_source_mappings.get(uuid)
             if record is None:
-                raise not_found(NOT_FOUND)
+                raise MappingNotFound()
             if record["State"] != "Deleting":
                 states.schedule(record, "Deleting", None)
                 store.save_event_source_mapping(uuid)
-        self._esm_notify(store, uuid, None)
+        self._esm_notify(store, uuid)
         return public(record)
 
     def list_event_source_mappings(self, context: RequestContext, request: dict) -> dict:

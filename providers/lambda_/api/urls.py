@@ -6,18 +6,17 @@ keeps its url-id (``_UrlId``, 32 lowercase alphanumerics); the URL is built
 when answering, from the port the gateway was reached on:
 ``http://<url-id>.lambda-url.<region>.localhost.localstack.cloud:<port>/``.
 
-For the function-URL router: ``provider.find_function_url(url_id)`` returns the
-``FunctionUrlTarget`` (account, region, function name, qualifier or None) a
-url-id points to, or None. It answers from an index it rebuilds from the stores
-when an id is unknown, and re-checks every hit against the store, so deleted
-functions, aliases or configs never resolve.
+For the function-URL router: each url-id handed out is recorded in the
+backend's index (``backend.urls``); the router resolves ids through
+``backend.function_url(url_id)``. ``find_function_url(url_id)`` answers the
+``FunctionUrlTarget`` (account, region, function name, qualifier or None) an id
+points to, or None.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -25,6 +24,7 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 
 from ..arns import FunctionRef
+from ..backend.function_urls import FunctionUrlTarget
 from ..models import LATEST, Function
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, not_found
@@ -34,14 +34,6 @@ URL_ID_ALPHABET = string.ascii_lowercase + string.digits
 RESOURCE_MISSING = "The resource you requested does not exist."
 FUNCTION_MISSING = "Function does not exist"
 SETTINGS = ("AuthType", "Cors", "InvokeMode")
-
-
-@dataclass(frozen=True)
-class FunctionUrlTarget:
-    account_id: str
-    region: str
-    function_name: str
-    qualifier: Optional[str]  # None: the unqualified function ($LATEST)
 
 
 def url_timestamp() -> str:
@@ -99,9 +91,9 @@ class UrlsApi(LambdaApiBase):
             record.update({"CreationTime": now, "_LastModifiedTime": now, "_UrlId": self._new_url_id()})
             function.url_configs[key] = record
             store.save_function(function)
-        self._url_index()[record["_UrlId"]] = FunctionUrlTarget(
+        self.backend.urls.add(record["_UrlId"], FunctionUrlTarget(
             function.account_id, function.region, function.name, None if key == LATEST else key
-        )
+        ))
         return self._url_response(context, function, key, record, full=False)
 
     def get_function_url_config(self, context: RequestContext, request: dict) -> dict:
@@ -131,7 +123,7 @@ class UrlsApi(LambdaApiBase):
             if record is None:
                 raise not_found(RESOURCE_MISSING)
             store.save_function(function)
-        self._url_index().pop(record["_UrlId"], None)
+        self.backend.urls.discard(record["_UrlId"])
         return {}
 
     def list_function_url_configs(self, context: RequestContext, request: dict) -> dict:
@@ -157,13 +149,7 @@ class UrlsApi(LambdaApiBase):
         response["LastModifiedTime"] = record.get("_LastModifiedTime", record["CreationTime"])
         return response
 
-    # url-id index, for the function-URL router ------------------------------------------
-    def _url_index(self) -> dict[str, FunctionUrlTarget]:
-        index = self.__dict__.get("_function_url_index")
-        if index is None:
-            index = self.__dict__.setdefault("_function_url_index", {})
-        return index
-
+    # url-ids ------------------------------------------------------------------------------
     def _new_url_id(self) -> str:
         while True:
             url_id = "".join(secrets.choice(URL_ID_ALPHABET) for _ in range(32))
@@ -172,27 +158,4 @@ class UrlsApi(LambdaApiBase):
 
     def find_function_url(self, url_id: str) -> Optional[FunctionUrlTarget]:
         """The function (and alias) a function URL's id points to, or None."""
-        index = self._url_index()
-        target = index.get(url_id)
-        if target is None:
-            index.update(self._scan_url_ids())
-            target = index.get(url_id)
-        if target is None:
-            return None
-        function = self.stores.get(target.account_id, target.region).functions.get(target.function_name)
-        record = function.url_configs.get(target.qualifier or LATEST) if function else None
-        if record is None or record.get("_UrlId") != url_id or (target.qualifier and target.qualifier not in function.aliases):
-            index.pop(url_id, None)
-            return None
-        return target
-
-    def _scan_url_ids(self) -> dict[str, FunctionUrlTarget]:
-        found: dict[str, FunctionUrlTarget] = {}
-        for store in self.stores.all():
-            for function in list(store.functions.values()):
-                for key, record in list(function.url_configs.items()):
-                    if record.get("_UrlId"):
-                        found[record["_UrlId"]] = FunctionUrlTarget(
-                            store.account_id, store.region, function.name, None if key == LATEST else key
-                        )
-        return found
+        return self.backend.urls.find(url_id)

@@ -1,4 +1,9 @@
-"""Event source kinds: which poller an event source ARN needs."""
+"""Event source kinds: which poller an event source ARN needs.
+
+A kind (``sqs``, ``msk``, ...) is what a stored mapping records (``_Kind``); a
+*source* is the name of the poller plugin that reads it (entry point group
+``gateway.lambda.event_sources``), as users and plugin authors see it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,12 @@ from typing import Any, Optional
 SQS, KINESIS, DYNAMODB, MSK, KAFKA, MQ, DOCUMENTDB = "sqs", "kinesis", "dynamodb", "msk", "kafka", "mq", "documentdb"
 STREAMS = (KINESIS, DYNAMODB)
 KAFKAS = (MSK, KAFKA)
+
+# Kind -> the poller plugin's name.
+SOURCES = {
+    SQS: "sqs", KINESIS: "kinesis", DYNAMODB: "dynamodb-streams", MSK: "kafka", KAFKA: "self-managed-kafka",
+    MQ: "mq", DOCUMENTDB: "documentdb",
+}
 
 
 def source_type(event_source_arn: Optional[str], self_managed: Optional[dict]) -> Optional[str]:
@@ -35,3 +46,8 @@ def source_type(event_source_arn: Optional[str], self_managed: Optional[dict]) -
 def record_kind(record: dict[str, Any]) -> str:
     """A stored mapping's kind (records from before ``_Kind`` was kept derive it)."""
     return record.get("_Kind") or source_type(record.get("EventSourceArn"), record.get("SelfManagedEventSource")) or SQS
+
+
+def record_source(record: dict[str, Any]) -> str:
+    """The poller plugin a stored mapping needs (``sqs``, ``dynamodb-streams``, ...)."""
+    return SOURCES[record_kind(record)]

@@ -9,9 +9,7 @@ import logging
 import threading
 from typing import Any, Callable, Optional
 
-from gateway.errors import ServiceError
-
-from ..api.base import invalid_parameter
+from ..backend.errors import SourceNotFound
 from .kinds import DYNAMODB, KINESIS, SQS
 
 log = logging.getLogger("lambda.esm")
@@ -34,8 +32,8 @@ _MISSING_CODES = frozenset(
 )
 
 
-def source_missing(kind: str, event_source_arn: str) -> ServiceError:
-    return invalid_parameter(SQS_NOT_FOUND if kind == SQS else f"Stream not found: {event_source_arn}")
+def source_missing(kind: str, event_source_arn: str) -> SourceNotFound:
+    return SourceNotFound(SQS_NOT_FOUND if kind == SQS else f"Stream not found: {event_source_arn}")
 
 
 class SourceChecker:
@@ -106,7 +104,7 @@ def require_source(
     service_enabled: Callable[[str], bool],
     endpoint: Callable[[], str],
 ) -> None:
-    """AWS's InvalidParameterValueException when an SQS queue, Kinesis stream or
+    """SourceNotFound (AWS: InvalidParameterValueException) when an SQS queue, Kinesis stream or
     DynamoDB stream does not exist (in the function's ``region``). Not under the
     store lock: this is a request to the gateway itself (at ``endpoint()``)."""
     if kind not in SOURCE_SERVICES:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from ..api.base import not_found
-from ..api.paging import public
+from ..backend.errors import MappingNotFound
 from ..store import LambdaStore
 from .kinds import STREAMS
 
 TRANSITION_SECONDS = 0.3
-NOT_FOUND = "The resource you requested does not exist."
 
 
 def transition_reason(kind: str) -> str:
@@ -28,7 +26,7 @@ def transition_reason(kind: str) -> str:
 def mapping_view(record: dict[str, Any], now: Optional[float] = None) -> Optional[dict[str, Any]]:
     """The mapping as AWS shows it now (None once a deletion completed)."""
     now = time.time() if now is None else now
-    view = public(record)
+    view = {k: v for k, v in record.items() if not k.startswith("_")}
     if record.get("_NextAt") is not None and now >= record["_NextAt"]:
         if not record.get("_Next"):
             return None
@@ -64,5 +62,5 @@ def live_record(store: LambdaStore, uuid: str) -> dict[str, Any]:
     settle(store, [uuid])
     record = store.event_source_mappings.get(uuid)
     if record is None or (record["State"] == "Deleting"):
-        raise not_found(NOT_FOUND)
+        raise MappingNotFound()
     return record

@@ -1,13 +1,14 @@
 """AWS's parameter rules for a mapping, by source type, and the conflict a
-second mapping of the same source and function raises."""
+second mapping of the same source and function raises (domain exceptions:
+``InvalidMapping``, ``MappingExists``; the API edge answers AWS's errors)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..api.base import conflict, invalid_parameter
-from ..api.event_invoke_configs import describe_destination_config
+from ..backend.errors import InvalidMapping, MappingExists
 from ..store import LambdaStore
+from ..validation import describe_destination_config
 from .filtering import FilterSet, InvalidFilterCriteria
 from .kinds import DOCUMENTDB, DYNAMODB, KAFKAS, MQ, SQS, STREAMS
 
@@ -18,49 +19,49 @@ def validate_config(kind: str, config: dict[str, Any], event_source_arn: str) ->
     """Checks that depend on the source type, on the merged configuration."""
     if kind == SQS:
         if config.get("StartingPosition") or config.get("StartingPositionTimestamp") is not None:
-            raise invalid_parameter("StartingPosition is not valid for SQS event sources.")
+            raise InvalidMapping("StartingPosition is not valid for SQS event sources.")
         fifo = event_source_arn.endswith(".fifo")
         batch, window = config.get("BatchSize", 10), config.get("MaximumBatchingWindowInSeconds", 0)
         if fifo and window:
-            raise invalid_parameter("Batching window is not supported for FIFO queues")
+            raise InvalidMapping("Batching window is not supported for FIFO queues")
         if fifo and batch > 10:
-            raise invalid_parameter("Batch size must not exceed 10 for FIFO queues")
+            raise InvalidMapping("Batch size must not exceed 10 for FIFO queues")
         if batch > 10 and not window:
-            raise invalid_parameter(
+            raise InvalidMapping(
                 "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
             )
     if kind in STREAMS + KAFKAS + (DOCUMENTDB,):
         position = config.get("StartingPosition")
         if not position:
-            raise invalid_parameter(
+            raise InvalidMapping(
                 "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: "
                 "Member must not be null."
             )
         if config.get("StartingPositionTimestamp") is not None and position != "AT_TIMESTAMP":
-            raise invalid_parameter("Timestamp only valid with StartingPosition AT_TIMESTAMP")
+            raise InvalidMapping("Timestamp only valid with StartingPosition AT_TIMESTAMP")
         if position == "AT_TIMESTAMP" and kind == DYNAMODB:
-            raise invalid_parameter(f"Unsupported starting position for arn type: {event_source_arn}")
+            raise InvalidMapping(f"Unsupported starting position for arn type: {event_source_arn}")
     if kind not in STREAMS:
         for name in STREAM_ONLY:
             if name in config:
-                raise invalid_parameter(f"Unsupported {name} parameter for given event source mapping type.")
+                raise InvalidMapping(f"Unsupported {name} parameter for given event source mapping type.")
     if kind != SQS and "ScalingConfig" in config:
-        raise invalid_parameter("Unsupported ScalingConfig parameter for given event source mapping type.")
+        raise InvalidMapping("Unsupported ScalingConfig parameter for given event source mapping type.")
     destinations = config.get("DestinationConfig")
     if destinations:
         if kind in (SQS, MQ, DOCUMENTDB):
-            raise invalid_parameter("Unsupported DestinationConfig parameter for given event source mapping type.")
+            raise InvalidMapping("Unsupported DestinationConfig parameter for given event source mapping type.")
         for kind_name, services in (("OnFailure", {"sqs", "sns", "s3"}), ("OnSuccess", {"sqs", "sns", "s3"})):
             target = (destinations.get(kind_name) or {}).get("Destination")
             if not target:
                 continue
             service = target.split(":")[2] if target.startswith("arn:") and target.count(":") >= 5 else ""
             if service not in services or (kind_name == "OnSuccess" and kind not in KAFKAS):
-                raise invalid_parameter(f"The provided destination config {describe_destination_config(destinations)} is invalid.")
+                raise InvalidMapping(f"The provided destination config {describe_destination_config(destinations)} is invalid.")
     try:
         FilterSet.compile(config.get("FilterCriteria"), kind)
     except InvalidFilterCriteria as error:
-        raise invalid_parameter(error.message) from None
+        raise InvalidMapping(error.message) from None
 
 
 def check_duplicate(store: LambdaStore, kind: str, event_source_arn: str, function_arn_value: str) -> None:
@@ -75,11 +76,11 @@ def check_duplicate(store: LambdaStore, kind: str, event_source_arn: str, functi
             if kind == SQS:
                 # test_lambda_integration_sqs.snapshot.json
                 # TestSQSEventSourceMapping::test_duplicate_event_source_mappings
-                raise conflict(
+                raise MappingExists(
                     f'An event source mapping with SQS arn (" {event_source_arn} ") and function (" {name} ") '
-                    f"already exists. Please update or delete the existing mapping with UUID {uuid}"
+                    f"already exists. Please update or delete the existing mapping with UUID {uuid}", uuid
                 )
-            raise conflict(
+            raise MappingExists(
                 f'The event source arn (" {event_source_arn} ") and function (" {name} ") provided mapping already '
-                f"exists. Please update or delete the existing mapping with UUID {uuid}"
+                f"exists. Please update or delete the existing mapping with UUID {uuid}", uuid
             )

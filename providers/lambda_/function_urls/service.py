@@ -1,26 +1,27 @@
 """One function-URL request, end to end.
 
-1. lookup: the url-id (and the host's region) -> function, qualifier, URL config;
-   unknown -> 403 ``{"Message":null}``
+1. lookup: the url-id (and the host's region) -> function, qualifier, URL config
+   (``backend.function_url``); unknown -> 403 ``{"Message":null}``
 2. CORS preflight, answered without invoking (when ``Cors`` is configured)
 3. authorization (``ENFORCE_IAM=1``): resource policy, SigV4
 4. invoke: payload format 2.0 event -> the function (the alias's version for alias URLs)
 5. map the result (BUFFERED) or relay the stream (RESPONSE_STREAM); CORS headers
+
+Functions are reached only through the Lambda backend (``provider.backend``):
+resolve, invoke; its domain exceptions answer as the API would answer them.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
-from gateway.context import RequestContext
-from gateway.errors import ServiceError
 from gateway.http import HttpRequest, HttpResponse
 
-from ..invocation.models import Invocation
-from ..models import LATEST
+from ..api.errors import aws_error
+from ..backend.errors import FunctionNotFound, LambdaError
+from ..backend.values import Caller, FunctionUrl, InvokeOptions
 from . import auth, cors, streaming
 from . import response as mapping
 from .address import UrlAddress
@@ -28,6 +29,8 @@ from .event import build_event, new_trace_root
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
+
+    from ..backend.service import LambdaBackend
 
 MAX_EVENT_BYTES = 6 * 1024 * 1024
 
@@ -38,42 +41,33 @@ class FunctionUrlService:
         self.enforce_iam = gateway.config.flag("ENFORCE_IAM")
 
     @property
-    def provider(self) -> Any:
-        return self.gateway.providers.get("lambda")
+    def backend(self) -> "LambdaBackend":
+        return self.gateway.providers.get("lambda").backend
 
     def handle(self, request: HttpRequest, address: UrlAddress) -> HttpResponse:
-        provider = self.provider
-        found = self._lookup(provider, address)
-        if found is None:
+        backend = self.backend
+        url = self._lookup(backend, address)
+        if url is None:
             return mapping.unknown_url()
-        target, config, policy = found
-        cors_config = config.get("Cors") or None
+        cors_config = url.config.get("Cors") or None
         if cors_config and cors.is_preflight(request):
             return cors.preflight(cors_config, request)
-        auth_type = config.get("AuthType", "NONE")
+        auth_type = url.config.get("AuthType", "NONE")
         signed = auth.signed_request(request) if auth_type == "AWS_IAM" else None
-        response = self._authorize(request, target.region, auth_type, signed, policy, target.account_id)
+        response = self._authorize(request, url.region, auth_type, signed, url.policy, url.account_id)
         if response is None:
-            response = self._invoke(provider, request, address, target, config, signed)
+            response = self._invoke(backend, request, address, url, signed)
         if cors_config:
             response = cors.apply(cors_config, request, response)
         return response
 
     # 1. lookup ------------------------------------------------------------------------------
-    def _lookup(self, provider: Any, address: UrlAddress) -> Optional[tuple[Any, dict[str, Any], Optional[dict]]]:
-        """The url-id's target, a copy of its URL config and the resource policy that applies."""
-        target = provider.find_function_url(address.url_id)
-        if target is None or (address.region is not None and address.region != target.region):
+    def _lookup(self, backend: "LambdaBackend", address: UrlAddress) -> Optional[FunctionUrl]:
+        """The url-id's function, a copy of its URL config and the resource policy that applies."""
+        url = backend.function_url(address.url_id, with_policy=self.enforce_iam)
+        if url is None or (address.region is not None and address.region != url.region):
             return None
-        store = provider.stores.get(target.account_id, target.region)
-        key = target.qualifier or LATEST
-        with store.lock:
-            function = store.functions.get(target.function_name)
-            record = function.url_configs.get(key) if function is not None else None
-            if record is None:
-                return None
-            policy = copy.deepcopy(function.policies.get(key)) if self.enforce_iam else None
-            return target, copy.deepcopy(record), policy
+        return url
 
     # 3. authorization ------------------------------------------------------------------------
     def _authorize(
@@ -102,49 +96,43 @@ class FunctionUrlService:
     # 4./5. invoke and map -------------------------------------------------------------------
     def _invoke(
         self,
-        provider: Any,
+        backend: "LambdaBackend",
         request: HttpRequest,
         address: UrlAddress,
-        target: Any,
-        config: dict[str, Any],
+        url: FunctionUrl,
         signed: Optional[auth.SignedRequest],
     ) -> HttpResponse:
         request_id = str(uuid.uuid4())
         trace_header = request.headers.get("X-Amzn-Trace-Id") or new_trace_root()
         authorizer = caller = None
-        if config.get("AuthType") == "AWS_IAM":
+        if url.config.get("AuthType") == "AWS_IAM":
             authorizer = auth.authorizer(signed.access_key_id if signed else "test")
             caller = authorizer["iam"]["accountId"]
-        event = build_event(request, address, target.region, request_id, trace_header, authorizer, caller)
+        event = build_event(request, address, url.region, request_id, trace_header, authorizer, caller)
         payload = json.dumps(event, separators=(",", ":")).encode()
         if len(payload) > MAX_EVENT_BYTES:
             return mapping.json_response(
                 413, mapping.compact_json({"Message": "Request must be smaller than 6291456 bytes for the InvokeFunction operation"}),
                 "RequestTooLargeException",
             )
-        context = RequestContext(
-            request=request,
-            gateway=self.gateway,
-            request_id=request_id,
-            service="lambda",
-            region=target.region,
-            account_id=target.account_id,
-        )
-        streamed = config.get("InvokeMode") == "RESPONSE_STREAM"
-        invocation = Invocation(payload=payload, request_id=request_id, trace_id=_trace_id(trace_header), streaming=streamed)
+        streamed = url.config.get("InvokeMode") == "RESPONSE_STREAM"
+        options = InvokeOptions(request_id=request_id, trace_id=_trace_id(trace_header), streaming=streamed,
+                                keep_chunks=True)
         try:
-            invoke_target, _ = provider.invoke_target(context, target.function_name, target.qualifier)
-            result = provider.invocations.invoke(invoke_target, invocation)
+            # As the function's own account (the URL's authorization was checked above).
+            result = backend.invoke_function(url.function_name, payload, qualifier=url.qualifier, options=options,
+                                             caller=Caller(url.account_id, url.region)).result
+            assert result is not None
             if streamed:
                 response = streaming.from_result(result)
             elif result.chunks is not None:  # a streaming handler behind a BUFFERED URL
                 response = streaming.buffered(result)
             else:
                 response = mapping.internal_error() if result.function_error else mapping.map_result(result.payload)
-        except ServiceError as error:
-            if error.code == "ResourceNotFoundException":
-                return mapping.unknown_url()
-            response = mapping.service_error(error)
+        except FunctionNotFound:
+            return mapping.unknown_url()
+        except LambdaError as error:
+            response = mapping.service_error(aws_error(error))
         response.headers["x-amzn-RequestId"] = request_id
         response.headers["X-Amzn-Trace-Id"] = trace_header
         return response

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from gateway.config import Config, ConfigError
-from gateway.errors import ServiceError
 
+from ..backend.errors import FunctionNotActive, TooManyRequests
 from ..damage import checksum_problem
 from ..models import CodeInfo
 from ..store import Stores
@@ -87,15 +87,6 @@ def load_executor(config: Config) -> Executor:
         return available[FALLBACK_EXECUTOR].load()(config)
 
 
-FAILED_STATE = "The operation cannot be performed at this time. The function is currently in the following state: Failed"
-
-
-class TooManyRequests(ServiceError):
-    def __init__(self, reason: str) -> None:
-        super().__init__("TooManyRequestsException", "Rate Exceeded.", status=429, Reason=reason, Type="User")
-        self.headers["Retry-After"] = "1"
-
-
 class InvocationService:
     def __init__(self, config: Config, stores: Stores) -> None:
         self.config = config
@@ -139,7 +130,9 @@ class InvocationService:
     # Invoking ------------------------------------------------------------------------------
     def invoke(self, target: InvokeTarget, invocation: Invocation) -> InvocationResult:
         """Run one invocation. For a streamed response the environment and the
-        concurrency slot stay taken until ``result.chunks`` is exhausted or closed."""
+        concurrency slot stay taken until ``result.chunks`` is exhausted or closed.
+        Raises the backend's TooManyRequests (over the reserved or the account's
+        concurrency) and FunctionNotActive (its code was found damaged)."""
         self._check_code(target)
         self._acquire_slot(target)
         deferred = False
@@ -347,7 +340,7 @@ class InvocationService:
                     continue
             if self.on_code_damaged is not None:
                 self.on_code_damaged(target, code, problem)
-            raise ServiceError("ResourceConflictException", FAILED_STATE, status=409)
+            raise FunctionNotActive("Failed")
 
     def prepare(self, code: CodeInfo) -> None:
         """Unpack a version's code ahead of its first invocation (a hot-reload
