@@ -39,6 +39,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_REMOVE_CONTAINERS": ("1", "`docker` executor: `0` keeps function containers (stopped) after their environment ends, for `docker logs`/`inspect`."),
     "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks S3Key as a local directory of code."),
     "ENFORCE_IAM": ("0", "`1` enforces function URL authorization (resource policies, SigV4) as AWS does."),
+    "LAMBDA_EVENT_SOURCE_POLLER_<SOURCE>": ("default", "Which poller plugin reads a source (`SQS`, `KINESIS`, `DYNAMODB_STREAMS`, `KAFKA`, `SELF_MANAGED_KAFKA`, `MQ`, `DOCUMENTDB`): the variant of an entry point `<source>:<variant>` in group gateway.lambda.event_sources."),
+    "LAMBDA_EVENT_SOURCE_ENDPOINT_<SERVICE>": ("(the gateway)", "Where pollers read a source service (botocore's name: `SQS`, `KINESIS`, `DYNAMODBSTREAMS`, `DYNAMODB`, `KAFKA`...), e.g. `http://localhost:9324`; default the gateway itself."),
 }
 
 _INTEGERS = {
@@ -77,6 +79,9 @@ def check(config: Config) -> None:
         if reason:
             raise ConfigError(f"LAMBDA_RUNTIME_EXECUTOR=sandbox cannot run here: {reason}")
     _check_docker(config)
+    from .event_sources.plugins import check_config as check_event_sources
+
+    check_event_sources(config)
     if not config.string("BUCKET_MARKER_LOCAL", "hot-reload"):
         raise ConfigError("BUCKET_MARKER_LOCAL must not be empty")
     for root in re.split(r"[:,]", config.string("LAMBDA_HOT_RELOAD_ROOTS")):

@@ -33,6 +33,9 @@ from .api.errors import answering_aws_errors, aws_error
 from .backend.errors import FunctionNotFound, LambdaError
 from .backend.service import LambdaBackend
 from .backend.values import Caller, InvokeOptions
+from .event_sources.clients import ClientCache
+from .event_sources.manager import PollerManager
+from .event_sources.plugins import PollerPlugins
 from .invocation.async_queue import AsyncQueue, EventDiscarded
 from .invocation.destinations import Destinations
 from .invocation.event_journal import EventJournal, JournalRecord
@@ -88,6 +91,9 @@ class LambdaProvider(
         )
         # What the API layer, the function-URL router and the pollers call (backend/).
         self.backend = LambdaBackend(gateway, self.stores, self.invocations, self.async_queue)
+        # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
+        self.pollers = PollerManager(self.backend, PollerPlugins(gateway.config),
+                                     ClientCache(gateway.config, self._gateway_url))
         hooks = self.lifecycle.hooks
         hooks.on_version_created.append(self._prepare_version)
         hooks.on_version_updated.append(self._prepare_version)
@@ -173,6 +179,7 @@ class LambdaProvider(
     # Asynchronous events a previous run accepted -----------------------------------------------
     def on_start(self) -> None:
         super().on_start()  # unfinished state transitions
+        self.pollers.start()  # mappings restored with PERSISTENCE=1 poll again
         if self.event_journal is None:
             return
         records = self.event_journal.load()
@@ -244,14 +251,22 @@ class LambdaProvider(
         qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else "$LATEST"
         return function.event_invoke_configs.get(qualifier) or {}
 
+    def _gateway_url(self) -> str:
+        """Where the gateway itself answers (pollers' clients of companion services)."""
+        host = self.gateway.config.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://[{host}]:{self.gateway.port}" if ":" in host else f"http://{host}:{self.gateway.port}"
+
     # Lifecycle ---------------------------------------------------------------------------------
     def on_reset(self) -> None:
-        self.backend.mappings_reset()  # watchers (pollers) hear of it before the mappings go
+        self.backend.mappings_reset()  # pollers stop before their mappings go
         self.async_queue.clear()
         self.invocations.reset()
         self.reset_functions()  # stores.reset + on_function_deleted hooks
 
     def on_stop(self) -> None:
+        self.pollers.stop()
         self.stop_functions()
         self.async_queue.stop()
         self.invocations.shutdown()
@@ -265,6 +280,7 @@ class LambdaProvider(
         details: dict[str, Any] = {
             "functions": sum(len(s.functions) for s in stores),
             "environments": self.invocations.environment_count(),
+            "event_source_pollers": self.pollers.describe(),
         }
         if self.stores.damage:
             details["errors"] = [found.to_json() for found in self.stores.damage]
