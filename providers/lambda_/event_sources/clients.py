@@ -72,10 +72,6 @@ class ClientCache:
                 self._clients[key] = client
         return client
 
-    def clear(self) -> None:
-        with self._lock:
-            self._clients.clear()
-
 
 class SourceClients:
     """What a poller receives as ``clients``: clients for its mapping."""

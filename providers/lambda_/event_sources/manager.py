@@ -93,10 +93,6 @@ class PollerManager:
         self._stop_all()
 
     # Reading -------------------------------------------------------------------------------------
-    def running(self) -> list[MappingKey]:
-        with self._lock:
-            return sorted(self._workers)
-
     def describe(self) -> dict[str, Any]:
         """For ``/_gateway/health``: how many poller threads run (stopped ones
         still finishing a read included), how often pollers were restarted."""
