@@ -75,7 +75,10 @@ def run(seconds: float = 0.0) -> dict[str, object]:
         done.set()
         sampler.join()
         logs = boto3.client("logs", endpoint_url=gateway.url, region_name="us-east-1")
-        streams = logs.describe_log_streams(logGroupName="/aws/lambda/memory")["logStreams"]
+        try:
+            streams = logs.describe_log_streams(logGroupName="/aws/lambda/memory")["logStreams"]
+        except logs.exceptions.ResourceNotFoundException:  # nothing shipped (yet)
+            streams = []
     after_warm_up = [rss for at, rss in samples if at >= WARM_UP_SECONDS] or [rss for _, rss in samples]
     first, last = after_warm_up[0], after_warm_up[-1]
     low, high = min(after_warm_up), max(after_warm_up)

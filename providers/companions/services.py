@@ -86,6 +86,9 @@ class S3Provider(MotoProvider):
         select_error = _select_error(error)
         if select_error is not None:
             return select_error
+        if isinstance(error, KeyError) and raised_in(error, "moto.s3", "_set_action"):
+            # moto's S3 maps the request to none of its actions: one it lacks.
+            return ServiceError("NotImplemented", NOT_IMPLEMENTED, 501)
         if isinstance(error, KeyError) and raised_in(error, "moto.s3"):
             if error.args and error.args[0] in request.query_args.get("uploadId", ()):
                 return ServiceError("NoSuchUpload", "The specified upload does not exist.", 404)
@@ -101,10 +104,11 @@ class S3Provider(MotoProvider):
 
     def _not_implemented(self, context: RequestContext, request: HttpRequest, error: Exception) -> HttpResponse:
         # S3's own code for functionality it does not implement.
-        message = str(error) or "A header or query you provided implies functionality that is not implemented."
+        message = str(error) or NOT_IMPLEMENTED
         return self._error(context, request, 501, "NotImplemented", message)
 
 
+NOT_IMPLEMENTED = "A header or query you provided implies functionality that is not implemented."
 # moto.s3 functions that read a configuration document from the request body.
 _BODY_READERS = re.compile(r"_from_body$|_from_xml$|^set_lifecycle$")
 

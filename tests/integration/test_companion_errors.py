@@ -86,6 +86,10 @@ def test_dynamodb(aws_client) -> None:
     arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/export/01234567890123-abcdefgh"
     error = error_of(dynamodb.describe_export, ExportArn=arn)
     assert (error["status"], error["Code"], error["Message"]) == (400, "ExportNotFoundException", f"Export not found: {arn}")
+    error = error_of(dynamodb.transact_write_items, TransactItems=[{}])
+    assert (error["Code"], error["Message"]) == (
+        "ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete"
+    )
     error = error_of(dynamodb.execute_statement, Statement="not a statement")
     assert (error["Code"], error["Message"]) == ("ValidationException", "Statement wasn't well formed, can't be processed")
 

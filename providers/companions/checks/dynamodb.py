@@ -13,6 +13,9 @@
   ``DELETE``: ``ValidationException`` "Statement wasn't well formed, can't be
   processed" (DynamoDB's wording for a statement it cannot parse); one that
   is, after leading blanks moto does not skip: a 501 that says so.
+- a ``TransactItems`` entry naming no operation, or several: ``ValidationException``
+  "TransactItems can only contain one of Check, Put, Update or Delete" (the
+  service's wording for several, which moto answers itself).
 - ``ExportTableToPointInTime`` without ``S3Prefix`` and ``ListExports`` without
   ``TableArn``: AWS accepts both, moto cannot serve them: a 501 that says so.
 """
@@ -78,7 +81,19 @@ def _statements(*path: str) -> Callable[["RequestContext", dict[str, Any]], None
     return check
 
 
+_TRANSACT_ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
+
+
+def _one_action_each(context: "RequestContext", params: dict[str, Any]) -> None:
+    for item in params.get("TransactItems") or []:
+        if sum(1 for action in _TRANSACT_ACTIONS if item.get(action) is not None) != 1:
+            raise ServiceError(
+                "ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete", 400
+            )
+
+
 BEFORE = {
+    "TransactWriteItems": [_one_action_each],
     "ExecuteStatement": [_statements("Statement")],
     "BatchExecuteStatement": [_statements("Statements", "Statement")],
     "ExecuteTransaction": [_statements("TransactStatements", "Statement")],

@@ -1,7 +1,8 @@
 """DynamoDB Streams requests moto would mishandle.
 
 - ``GetShardIterator`` with a ``SequenceNumber`` that is not a number (DynamoDB
-  Streams sequence numbers are decimal digits): ``ValidationException``;
+  Streams sequence numbers are decimal digits), or without one for
+  ``AT_SEQUENCE_NUMBER``/``AFTER_SEQUENCE_NUMBER``: ``ValidationException``;
 - ``GetRecords`` with a ``ShardIterator`` that names no iterator:
   ``ValidationException`` "Invalid ShardIterator".
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 def _sequence_number(context: "RequestContext", params: dict[str, Any]) -> None:
     number = params.get("SequenceNumber")
+    kind = params.get("ShardIteratorType")
+    if number is None and kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        raise ServiceError("ValidationException", f"SequenceNumber is required for ShardIteratorType {kind}", 400)
     if number is not None and not (number.isascii() and number.isdigit()):
         raise ServiceError("ValidationException", f"Invalid SequenceNumber: {echo(number)}", 400)
 

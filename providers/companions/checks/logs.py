@@ -7,7 +7,9 @@
 - ``StartQuery`` naming no log group (``logGroupName``, ``logGroupNames`` or
   ``logGroupIdentifiers``) in the Logs Insights language: ``InvalidParameterException``;
   in SQL or PPL the groups may be named in the query, which moto cannot read: a 501;
-- ``PutDeliverySource`` whose ``resourceArn`` is no ARN: ``ValidationException``;
+- ``PutDeliverySource``/``PutDeliveryDestination`` whose resource ARN is no ARN:
+  ``ValidationException``; ``PutSubscriptionFilter`` whose ``destinationArn`` is
+  none: ``InvalidParameterException``;
 - ``PutDeliveryDestination`` without ``deliveryDestinationConfiguration``
   (valid for an ``XRAY`` destination): moto cannot serve it: a 501.
 
@@ -43,15 +45,27 @@ def _query_groups(context: "RequestContext", params: dict[str, Any]) -> None:
     )
 
 
+def _is_arn(value: Any) -> bool:
+    parts = value.split(":", 5) if isinstance(value, str) else []
+    return len(parts) == 6 and parts[0] == "arn" and bool(parts[2])
+
+
 def _source_arn(context: "RequestContext", params: dict[str, Any]) -> None:
-    parts = (params.get("resourceArn") or "").split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn" or not parts[2]:
+    if not _is_arn(params.get("resourceArn")):
         raise ServiceError("ValidationException", "The resourceArn is not a valid ARN.", 400)
 
 
 def _destination_configuration(context: "RequestContext", params: dict[str, Any]) -> None:
-    if not (params.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn"):
+    arn = (params.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn")
+    if not arn:
         raise not_implemented("logs", "PutDeliveryDestination", "without deliveryDestinationConfiguration")
+    if not _is_arn(arn):
+        raise ServiceError("ValidationException", "The destinationResourceArn is not a valid ARN.", 400)
+
+
+def _subscription_destination(context: "RequestContext", params: dict[str, Any]) -> None:
+    if not _is_arn(params.get("destinationArn")):
+        raise ServiceError("InvalidParameterException", "The destinationArn is not a valid ARN.", 400)
 
 
 BEFORE = {
@@ -59,6 +73,7 @@ BEFORE = {
     "StartQuery": [_query_groups],
     "PutDeliverySource": [_source_arn],
     "PutDeliveryDestination": [_destination_configuration],
+    "PutSubscriptionFilter": [_subscription_destination],
 }
 
 LOOKUPS = {
