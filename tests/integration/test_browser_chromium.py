@@ -39,6 +39,7 @@ import pytest
 from tests.support.browser_attack import (
     SECURITY_DEFAULTS,
     create_function_body,
+    Marker,
     create_marker_function,
     files_under,
     function_exists,
@@ -152,6 +153,13 @@ def pages() -> Iterator[Pages]:
     server.close()
 
 
+@pytest.fixture
+def marker() -> Iterator[Marker]:
+    listener = Marker()
+    yield listener
+    listener.close()
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("chromium-data")
@@ -163,10 +171,10 @@ def guarded(data_dir: Path) -> Iterator[GatewayProcess]:
         yield process
 
 
-def fetch_attack_page(gateway_url: str, new_function: str, victim: str, marker: Path) -> str:
+def fetch_attack_page(gateway_url: str, new_function: str, victim: str, marker: Marker) -> str:
     """Create a function and invoke another, as ``no-cors`` fetches with a ``text/plain`` body."""
     create = json.dumps(create_function_body(new_function))
-    invoke = json.dumps(json.dumps({"path": str(marker)}))
+    invoke = json.dumps(marker.payload())
     return f"""<!doctype html><html><body><p id="out">started</p><script>
 const gw = {json.dumps(gateway_url)};
 const send = (path, body) => fetch(gw + path, {{method: "POST", mode: "no-cors",
@@ -180,10 +188,9 @@ Promise.all([
 
 
 def test_a_web_page_cannot_create_or_invoke_functions(chromium: Chromium, pages: Pages, guarded: GatewayProcess,
-                                                     tmp_path: Path) -> None:
+                                                     marker: Marker) -> None:
     new_function, victim = unique(), unique()
     create_marker_function(guarded.url, victim)
-    marker = tmp_path / "ran"
     page = pages.add("fetch.html", fetch_attack_page(guarded.url, new_function, victim, marker))
     dom = chromium.dump_dom(page)
     assert "sent:opaque sent:opaque sent:opaque" in dom, dom  # Chromium sent all three
@@ -194,20 +201,19 @@ def test_a_web_page_cannot_create_or_invoke_functions(chromium: Chromium, pages:
     assert "refused (admin call from a browser) POST /_localstack/state/reset => 403" in logs
     assert not function_exists(guarded.url, new_function)
     assert function_exists(guarded.url, victim)
-    assert not marker.exists()
+    assert not marker.was_hit()
 
 
-def test_the_same_page_succeeds_when_the_checks_are_off(chromium: Chromium, pages: Pages, tmp_path: Path) -> None:
+def test_the_same_page_succeeds_when_the_checks_are_off(chromium: Chromium, pages: Pages, marker: Marker) -> None:
     """The control: what the page above does to a gateway that lets any origin in."""
     with GatewayProcess(env=dict(SECURITY_DEFAULTS, DISABLE_CORS_CHECKS="1")) as unchecked:
         new_function, victim = unique(), unique()
         create_marker_function(unchecked.url, victim)
-        marker = tmp_path / "ran"
         page = pages.add("fetch-unchecked.html", fetch_attack_page(unchecked.url, new_function, victim, marker))
         dom = chromium.dump_dom(page)
         assert "sent:opaque sent:opaque sent:opaque" in dom, dom
         assert function_exists(unchecked.url, new_function)
-        assert marker.read_text() == "ran"
+        assert marker.was_hit()
         assert function_exists(unchecked.url, victim)  # the admin call stays refused even so
 
 

@@ -24,6 +24,7 @@ from tests.support.browser_attack import (
     SECURITY_DEFAULTS,
     client,
     create_function_body,
+    Marker,
     create_marker_function,
     files_under,
     function_exists,
@@ -35,6 +36,13 @@ EVIL = "https://evil.example.com"
 
 def unique(prefix: str = "guard") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def marker() -> Iterator[Marker]:
+    listener = Marker()
+    yield listener
+    listener.close()
 
 
 @pytest.fixture(scope="module")
@@ -91,18 +99,17 @@ def test_cross_site_create_function_is_refused_and_creates_nothing(guarded: Gate
     assert function_exists(guarded.url, name)
 
 
-def test_cross_site_invoke_is_refused_and_runs_nothing(guarded: GatewayProcess, tmp_path: Path) -> None:
+def test_cross_site_invoke_is_refused_and_runs_nothing(guarded: GatewayProcess, marker: Marker) -> None:
     name = unique()
     create_marker_function(guarded.url, name)
-    marker = tmp_path / "ran"
-    payload = f'{{"path": "{marker}"}}'
+    payload = marker.payload()
     for attack in ({"Origin": EVIL}, {"Referer": f"{EVIL}/page.html"}, {"Origin": "null"}):
         refused = send(guarded, "POST", f"/2015-03-31/functions/{name}/invocations",
                        dict(attack, **{"Content-Type": "text/plain"}), payload)
         assert_refused(refused, "DISABLE_CORS_CHECKS")
-    assert not marker.exists()
+    assert not marker.was_hit()
     client(guarded.url).invoke(FunctionName=name, Payload=payload.encode())
-    assert marker.read_text() == "ran"
+    assert marker.was_hit()
 
 
 @pytest.mark.parametrize("headers", [
@@ -272,7 +279,7 @@ def test_a_function_url_under_a_gateway_hostname(widened: GatewayProcess) -> Non
     create_marker_function(widened.url, name)
     lam = client(widened.url)
     url_id = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"].split("//")[1].split(".")[0]
-    response = send(widened, "POST", "/", {"Host": f"{url_id}.lambda-url.us-east-1.example.test"}, '{"path": "/dev/null"}')
+    response = send(widened, "POST", "/", {"Host": f"{url_id}.lambda-url.us-east-1.example.test"}, '{}')
     assert response.status_code == 200 and response.json() == {"ran": True}, response.text
 
 
@@ -326,13 +333,12 @@ def test_function_url_preflights_follow_the_url_cors_config_from_any_origin(guar
         assert "Request refused" not in other.text
 
 
-def test_function_url_is_public_to_any_origin_as_on_aws(guarded: GatewayProcess, cors_url: str, tmp_path: Path) -> None:
-    marker = tmp_path / "ran"
+def test_function_url_is_public_to_any_origin_as_on_aws(guarded: GatewayProcess, cors_url: str, marker: Marker) -> None:
     response = send(guarded, "POST", f"/_aws/lambda-url/{cors_url}/", {"Origin": EVIL, "Content-Type": "text/plain"},
-                    f'{{"path": "{marker}"}}')
+                    marker.payload())
     assert response.status_code == 200, response.text
     assert "Access-Control-Allow-Origin" not in response.headers
-    assert marker.read_text() == "ran"
+    assert marker.was_hit()
 
 
 def test_s3_bucket_cors_decides_for_foreign_origins(guarded: GatewayProcess) -> None:

@@ -1,5 +1,5 @@
 """What the browser-attack tests share: gateways with known security settings, a
-function whose run leaves a mark on disk, and the request bodies a web page sends.
+function whose run leaves a mark the test can see, and the request bodies a web page sends.
 """
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import select
+import socket
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,18 +28,44 @@ SECURITY_DEFAULTS = {
     "LAMBDA_SYNCHRONOUS_CREATE": "1",
 }
 
-# Writes "ran" to event["path"]: proof that code ran on the developer's machine.
-# Through a function URL the event is the HTTP request: the path is in its body.
+# Connects to the loopback address in event["mark"] (when there is one): proof that
+# code ran on the developer's machine, whichever executor's file system it ran in.
+# Through a function URL the event is the HTTP request: the address is in its body.
 MARKER_HANDLER = (
-    "import base64, json\n"
+    "import base64, json, socket\n"
     "def handler(event, context):\n"
     "    if 'body' in event:\n"
     "        body = event['body']\n"
     "        event = json.loads(base64.b64decode(body) if event.get('isBase64Encoded') else body)\n"
-    "    with open(event['path'], 'w') as out:\n"
-    "        out.write('ran')\n"
+    "    if event.get('mark'):\n"
+    "        host, port = event['mark'].rsplit(':', 1)\n"
+    "        socket.create_connection((host, int(port)), timeout=5).close()\n"
     "    return {'ran': True}\n"
 )
+
+
+class Marker:
+    """A loopback listener a marker function connects to when it runs.
+
+    The kernel completes the connection before anyone accepts it, so once a
+    synchronous invoke has answered, :meth:`was_hit` tells without waiting.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.address = "%s:%d" % self._listener.getsockname()
+
+    def payload(self) -> str:
+        return json.dumps({"mark": self.address})
+
+    def was_hit(self, wait: float = 0.0) -> bool:
+        readable, _, _ = select.select([self._listener], [], [], wait)
+        return bool(readable)
+
+    def close(self) -> None:
+        self._listener.close()
 
 
 def marker_zip() -> bytes:
