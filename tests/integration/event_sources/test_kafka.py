@@ -29,7 +29,8 @@ def test_records_reach_the_function_as_aws_shapes_them(harness, kafka_broker):
     kafka_broker.produce(topic, None, key=b"gone", partition=1)  # a tombstone
     function, results = harness.reporter()
 
-    mapping = harness.self_managed(function, kafka_broker, topic)
+    # A one-second window: the records of both partitions in one event.
+    mapping = harness.self_managed(function, kafka_broker, topic, MaximumBatchingWindowInSeconds=1)
     events = harness.messages(results, 1)
     assert len(records_of(events)) == 3, events
     event = events[0]

@@ -41,7 +41,7 @@ log = logging.getLogger("lambda.esm.kafka")
 
 MAX_PAYLOAD = 6 * 1024 * 1024
 RETRY_FIRST_SECONDS = 0.05
-RETRY_MAX_SECONDS = 1.0
+RETRY_MAX_SECONDS = 0.5
 RETRIES_WITH_DESTINATION = 10  # AWS's cap on infinite retries when an OnFailure destination is set
 
 
