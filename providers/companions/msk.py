@@ -70,6 +70,8 @@ class KafkaProvider(MotoProvider):
 
     def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
         context.extras[_OPERATION] = operation.name
+        if operation.name == "CreateClusterV2" and not (params.get("Provisioned") or params.get("Serverless")):
+            raise ServiceError("BadRequestException", "Either Provisioned or Serverless must be specified.", 400)
         if operation.name not in _NEEDS_CLUSTER:
             return
         arn = params.get("ClusterArn") or ""
@@ -78,6 +80,12 @@ class KafkaProvider(MotoProvider):
             raise not_found(arn)
         if operation.name == "GetBootstrapBrokers":
             raise Answer(bootstrap_brokers(cluster, self.broker_map().brokers(cluster.cluster_name)))
+
+    def check_unparsed(self, context: RequestContext, request: HttpRequest) -> Optional[HttpResponse]:
+        """A path whose cluster ARN is empty (``/v1/clusters//nodes``) names no cluster."""
+        if "/clusters//" in request.path:
+            return self._error(context, request, 404, "NotFoundException", "Resource not found: ")
+        return None
 
     def after(self, context: RequestContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if context.extras.get(_OPERATION) not in _CREATES or response.status != 200:
