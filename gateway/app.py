@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import __version__
 from .access_keys import AccessKeyAccounts
+from .connection_accounts import ConnectionAccounts
 from .config import Config
 from .context import RequestContext
 from .errors import NotImplementedOperation, ServiceError
 from .http import HttpRequest, HttpResponse
 from .internal import InternalRoutes
 from .logs import RequestLogger
+from .notices import ChangeNotices
 from .plugins import ProviderLoadError, ProviderRegistry, RoutePlugins, check_plugin_config, run_startup_hooks
 from .protocol.errors import ProtocolError
 from .security import BrowserGuard
@@ -36,12 +38,14 @@ from .scratch import Scratch
 
 if TYPE_CHECKING:
     from .codec import ServiceCodec
-    from .identify import ServiceIndex
+    from .identify import Identity, ServiceIndex
     from .protocol.models import ServiceModels
 
 log = logging.getLogger("gateway")
 
 Stage = Callable[[RequestContext], Optional[HttpResponse]]
+
+INVALID_TOKEN = "The security token included in the request is invalid."
 
 
 class Gateway:
@@ -66,6 +70,11 @@ class Gateway:
         # Access key -> account: providers that issue keys register resolvers here
         # (the companion STS's temporary keys act in the role's account).
         self.access_keys = AccessKeyAccounts()
+        # Connections from inside functions' environments act only in their account
+        # (gateway/connection_accounts.py): the Lambda provider registers a resolver.
+        self.connection_accounts = ConnectionAccounts()
+        # Providers say a resource changed; readers of it wait here (gateway/notices.py).
+        self.notices = ChangeNotices()
         self._lock = threading.Lock()
         # Servers for addresses served besides GATEWAY_LISTEN (listen_also), made by
         # whoever runs the main server: make_server(host, port) -> a server not started.
@@ -107,6 +116,11 @@ class Gateway:
 
     def _identify(self, context: RequestContext) -> Optional[HttpResponse]:
         identity = self.service_index().identify(context.request)
+        confined = context.request.confined_account
+        if confined is not None and identity.account_id != confined:
+            if identity.access_key_id:
+                return self._foreign_key_refusal(context, identity, confined)
+            identity.account_id = confined  # unsigned, from inside an environment: its account
         context.region = identity.region
         context.account_id = identity.account_id
         context.access_key_id = identity.access_key_id
@@ -128,6 +142,21 @@ class Gateway:
             )
             return self.codec(identity.service).serializer.serialize_error(error, None, context.request_id)
         return None
+
+    def _foreign_key_refusal(self, context: RequestContext, identity: "Identity", confined: str) -> HttpResponse:
+        """A function used a key of another account: refused as AWS refuses a key it does not know."""
+        log.warning("refused a request from inside a function of account %s signed with a key of account %s",
+                    confined, identity.account_id)
+        context.extras["route"] = "refused (another account's key, from a function)"
+        if identity.service is None or not self.config.service_enabled(identity.service):
+            return self.plain_error(403, "UnrecognizedClientException", INVALID_TOKEN, context.request)
+        if identity.service == "s3":
+            error = ServiceError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403)
+        elif self.codec(identity.service).model.protocol in ("query", "ec2"):
+            error = ServiceError("InvalidClientTokenId", INVALID_TOKEN, 403)
+        else:
+            error = ServiceError("UnrecognizedClientException", INVALID_TOKEN, 403)
+        return self.codec(identity.service).serializer.serialize_error(error, None, context.request_id)
 
     def _dispatch(self, context: RequestContext) -> HttpResponse:
         service = context.service

@@ -63,6 +63,7 @@ class HttpRequest:
         trailers: Optional[Headers] = None,
         body_file: Optional[BinaryIO] = None,
         body_length: Optional[int] = None,
+        confined_account: Optional[str] = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -81,6 +82,9 @@ class HttpRequest:
             body_length = body_file.seek(0, io.SEEK_END)
             body_file.seek(0)
         self._body_length = body_length
+        # The account the request's connection is confined to: it came from inside a
+        # function's execution environment (gateway/connection_accounts.py).
+        self.confined_account = confined_account
 
     @property
     def body(self) -> bytes:

@@ -53,6 +53,7 @@ class HttpServer:
         stream_request: Optional[Callable[[str, str, Headers], bool]] = None,
         on_refused: Optional[Callable[[str, str, Headers, int], None]] = None,
         accept_filter: Optional[Callable[[socket.socket], bool]] = None,
+        confine_connection: Optional[Callable[[socket.socket, str], Optional[str]]] = None,
         thread_per_connection: bool = False,
         max_connections: int = 64,
     ) -> None:
@@ -62,7 +63,9 @@ class HttpServer:
         headers, status)``: told of requests refused before the handler saw them
         (413, 408). ``accept_filter(sock)``: called with each accepted connection
         before anything is read from it, on the accepting thread (keep it quick);
-        False (or an exception) closes it at once. ``max_connections`` bounds the
+        False (or an exception) closes it at once. ``confine_connection(sock,
+        remote_addr)``: called once per connection, at its first request, on a
+        worker; what it answers is each of its requests' ``confined_account``. ``max_connections`` bounds the
         connections of ``thread_per_connection`` mode (beyond it new ones are
         closed); the event-loop mode bounds workers (``limits.max_workers``), not
         connections."""
@@ -76,7 +79,7 @@ class HttpServer:
         self._sock.bind((host, port))
         self._sock.listen(1024)
         self.host, self.port = self._sock.getsockname()[:2]
-        self.exchange = Exchange(handler, self.limits, self.port, stream_request, on_refused)
+        self.exchange = Exchange(handler, self.limits, self.port, stream_request, on_refused, confine_connection)
         self._pool: Optional[WorkerPool] = None
         self._loop: Optional[EventLoop] = None
         self._accept_thread: Optional[threading.Thread] = None

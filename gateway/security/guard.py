@@ -121,6 +121,14 @@ class BrowserGuard:
                 "add the name to GATEWAY_HOSTNAMES, or set DISABLE_HOST_CHECKS=1 to turn the check off",
             )
         admin_change = request.path.startswith(INTERNAL_PREFIX) and _changes_state(request)
+        if admin_change and request.confined_account is not None:
+            return self._refuse(
+                context,
+                "admin call from a function",
+                f"{request.method} {_shown(request.path)} changes the gateway's state and is not accepted from "
+                "inside a function's execution environment",
+                json=True,
+            )
         names_origin, origin = _request_origin(request)
         if not (admin_change or names_origin) or self._route_owns_cors(request):
             return None

@@ -30,7 +30,8 @@ RECV_BYTES = 65536
 
 
 class Connection:
-    __slots__ = ("sock", "remote_addr", "parser", "fresh", "started", "progressed", "ready", "_recv_timeout")
+    __slots__ = ("sock", "remote_addr", "parser", "fresh", "started", "progressed", "ready", "_recv_timeout",
+                 "confined_account", "confinement_known")
 
     def __init__(self, sock: socket.socket, remote_addr: str, limits: ServerLimits, now: float) -> None:
         self.sock = sock
@@ -43,6 +44,10 @@ class Connection:
         # (a whole request), HEAD_READ (a streamed request's head), or None.
         self.ready: Optional[str] = None
         self._recv_timeout: Optional[float] = -1.0  # unknown
+        # The account the connection is confined to (see HttpServer's confine_connection),
+        # found at its first request.
+        self.confined_account: Optional[str] = None
+        self.confinement_known = False
 
     def block(self, send_timeout: Optional[float]) -> None:
         """Blocking mode for a worker. Waits are bounded by SO_RCVTIMEO/SO_SNDTIMEO
@@ -99,12 +104,14 @@ class Exchange:
         port: int,
         stream_request: Optional[Callable[[str, str, Headers], bool]] = None,
         on_refused: Optional[Callable[[str, str, Headers, int], None]] = None,
+        confine_connection: Optional[Callable[[socket.socket, str], Optional[str]]] = None,
     ) -> None:
         self.handler = handler
         self.limits = limits
         self.port = port
         self.stream_request = stream_request
         self.on_refused = on_refused
+        self.confine_connection = confine_connection
         self.connections: set[Connection] = set()
         self._lock = threading.Lock()
         # True while requests wait for a worker: a worker then gives its connection
@@ -234,6 +241,10 @@ class Exchange:
             head, body, trailers = parser.take()
         else:
             head, body, trailers = parser.head, None, parser.trailers
+        if not conn.confinement_known:
+            if self.confine_connection is not None:
+                conn.confined_account = self.confine_connection(conn.sock, conn.remote_addr)
+            conn.confinement_known = True
         request = HttpRequest(
             head.method,
             head.path,
@@ -246,6 +257,7 @@ class Exchange:
             trailers=trailers,
             body_file=body.file if body is not None else None,
             body_length=body.size if body is not None else 0,
+            confined_account=conn.confined_account,
         )
         try:
             response = self.handler(request)

@@ -76,6 +76,8 @@ class LambdaProvider(
         self.invocations = InvocationService(gateway.config, self.stores)
         self.invocations.on_code_damaged = self._code_damaged
         self.invocations.serve_also = gateway.listen_also  # functions on a Docker network reach the gateway there
+        # A function's own calls to the gateway act only in its account.
+        gateway.connection_accounts.register(self.invocations.origins.account_of)
         self.invocations.credentials.warm_up(gateway.port)  # the companion STS loads before the first cold start
         self.destinations = Destinations()
         self.event_journal: Optional[EventJournal] = None
@@ -93,7 +95,7 @@ class LambdaProvider(
         self.backend = LambdaBackend(gateway, self.stores, self.invocations, self.async_queue)
         # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
         self.pollers = PollerManager(self.backend, PollerPlugins(gateway.config),
-                                     ClientCache(gateway.config, self._gateway_url))
+                                     ClientCache(gateway.config, self._gateway_url, gateway.notices))
         hooks = self.lifecycle.hooks
         hooks.on_version_created.append(self._prepare_version)
         hooks.on_version_updated.append(self._prepare_version)

@@ -51,6 +51,12 @@ class EnvironmentSpec:
     # A container-image function's ImageConfig (EntryPoint, Command, WorkingDirectory).
     image_config: dict = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)
+    # How the gateway recognises connections the environment's processes open (its
+    # API then acts only in the function's account): before the runtime starts, the
+    # id of the cgroup v2 group all of them belong to; or, for an environment on a
+    # network of its own, its address there, as soon as it is known (None: unknown).
+    on_cgroup: Callable[[int], None] = lambda cgroup_id: None
+    on_address: Callable[[Optional[str]], None] = lambda address: None
 
 
 class RunningEnvironment(ABC):

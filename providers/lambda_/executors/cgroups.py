@@ -157,6 +157,16 @@ class EnvironmentCgroup:
     def procs_files(self) -> list[str]:
         return [str(group / "cgroup.procs") for group in self.groups]
 
+    def v2_id(self) -> Optional[int]:
+        """The tracking group's id (its directory's inode): what the kernel reports
+        as the cgroup of each socket the environment's processes open."""
+        if self.tracking is None:
+            return None
+        try:
+            return self.tracking.stat().st_ino
+        except OSError:
+            return None
+
     def pids(self) -> list[int]:
         group = self.tracking or self.memory
         return _pids_in(group) if group else []

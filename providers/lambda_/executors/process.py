@@ -93,6 +93,9 @@ class ProcessExecutor(Executor):
             for name in ("PWD", "SHLVL", "AWS_EXECUTION_ENV"):
                 env.pop(name, None)
         cgroup = self.cgroups.create(spec.env_id, spec.memory_mb)
+        cgroup_id = cgroup.v2_id() if cgroup is not None else None
+        if cgroup_id is not None:
+            spec.on_cgroup(cgroup_id)
         marker = None
         if cgroup is None:  # no cgroup tracks the processes: each carries a marker instead
             marker = spec.env_id

@@ -224,6 +224,9 @@ class SandboxExecutor(Executor):
         inner = [*self._limits, *command(resolved, SANDBOX_PATHS, spec.handler, bootstrap)]
 
         cgroup = self.cgroups.create(spec.env_id, spec.memory_mb)
+        cgroup_id = cgroup.v2_id() if cgroup is not None else None
+        if cgroup_id is not None:
+            spec.on_cgroup(cgroup_id)
         read_end, write_end = os.pipe()
         try:
             payload = b"".join(arg.encode() + b"\0" for arg in sandbox_args)

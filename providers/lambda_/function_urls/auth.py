@@ -30,7 +30,6 @@ from typing import Any, Optional
 from urllib.parse import parse_qsl, quote
 
 from gateway.http import HttpRequest
-from gateway.identify import account_from_access_key
 
 ACTION = "lambda:InvokeFunctionUrl"
 SIGNING_SECRET = "test"
@@ -66,14 +65,9 @@ class SignedRequest:
     def scope(self) -> str:
         return f"{self.date}/{self.region}/{self.service}/aws4_request"
 
-    @property
-    def account_id(self) -> str:
-        return account_from_access_key(self.access_key_id)
 
-
-def authorizer(access_key_id: str) -> dict[str, Any]:
+def authorizer(access_key_id: str, account: str) -> dict[str, Any]:
     """``requestContext.authorizer`` for an ``AWS_IAM`` URL, for the account's root principal."""
-    account = account_from_access_key(access_key_id)
     return {
         "iam": {
             "accessKey": access_key_id,

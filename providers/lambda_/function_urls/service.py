@@ -54,9 +54,10 @@ class FunctionUrlService:
             return cors.preflight(cors_config, request)
         auth_type = url.config.get("AuthType", "NONE")
         signed = auth.signed_request(request) if auth_type == "AWS_IAM" else None
-        response = self._authorize(request, url.region, auth_type, signed, url.policy, url.account_id)
+        caller = self._caller_account(request, signed) if auth_type == "AWS_IAM" else None
+        response = self._authorize(request, url.region, auth_type, signed, url.policy, url.account_id, caller)
         if response is None:
-            response = self._invoke(backend, request, address, url, signed)
+            response = self._invoke(backend, request, address, url, signed, caller)
         if cors_config:
             response = cors.apply(cors_config, request, response)
         return response
@@ -70,6 +71,16 @@ class FunctionUrlService:
         return url
 
     # 3. authorization ------------------------------------------------------------------------
+    def _caller_account(self, request: HttpRequest, signed: Optional[auth.SignedRequest]) -> Optional[str]:
+        """The account the signing key acts in (as for the gateway's API: keys the companion
+        STS issued are their role's account); None for a key of another account used
+        from inside a function's environment (gateway/connection_accounts.py)."""
+        account = self.gateway.access_keys.account_of(signed.access_key_id if signed else "test")
+        confined = request.confined_account
+        if confined is not None and account != confined:
+            return None
+        return account
+
     def _authorize(
         self,
         request: HttpRequest,
@@ -78,8 +89,11 @@ class FunctionUrlService:
         signed: Optional[auth.SignedRequest],
         policy: Optional[dict],
         function_account: str,
+        caller: Optional[str],
     ) -> Optional[HttpResponse]:
         """None when the request may invoke; otherwise AWS's 403."""
+        if auth_type == "AWS_IAM" and caller is None:
+            return mapping.forbidden()  # another account's key, from inside a function
         if not self.enforce_iam:
             return None
         if auth_type != "AWS_IAM":
@@ -88,7 +102,6 @@ class FunctionUrlService:
             return mapping.forbidden()
         if not auth.verify(request, signed, region):
             return mapping.forbidden(auth.SIGNATURE_MISMATCH, "InvalidSignatureException")
-        caller = signed.account_id
         if caller == function_account or auth.policy_allows(policy, auth_type, caller):
             return None
         return mapping.forbidden()
@@ -101,13 +114,14 @@ class FunctionUrlService:
         address: UrlAddress,
         url: FunctionUrl,
         signed: Optional[auth.SignedRequest],
+        caller_account: Optional[str],
     ) -> HttpResponse:
         request_id = str(uuid.uuid4())
         trace_header = request.headers.get("X-Amzn-Trace-Id") or new_trace_root()
         authorizer = caller = None
         if url.config.get("AuthType") == "AWS_IAM":
-            authorizer = auth.authorizer(signed.access_key_id if signed else "test")
-            caller = authorizer["iam"]["accountId"]
+            authorizer = auth.authorizer(signed.access_key_id if signed else "test", caller_account or "")
+            caller = caller_account
         event = build_event(request, address, url.region, request_id, trace_header, authorizer, caller)
         payload = json.dumps(event, separators=(",", ":")).encode()
         if len(payload) > MAX_EVENT_BYTES:

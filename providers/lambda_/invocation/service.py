@@ -25,6 +25,7 @@ from ..models import CodeInfo
 from ..store import Stores
 from .credentials import Credentials, ExecutionRoleCredentials
 from .environment import ExecutionEnvironment, error_payload
+from .environment_origins import EnvironmentOrigins
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
 from .platform_log import PlatformLog
 from .models import Invocation, InvocationResult
@@ -102,6 +103,8 @@ class InvocationService:
         self._served_hosts: set[str] = set()
         self._executor: Optional[Executor] = None
         self.credentials = ExecutionRoleCredentials(config)
+        # Connections from inside environments, recognised for the gateway (the provider registers it).
+        self.origins = EnvironmentOrigins()
         self._unpacked = UnpackCache(stores.state_dir / "unpacked", account_limits(config).code_size_unzipped)
         self._hot_reload_rules = HotReloadRules.from_config(config, [stores.state_dir.parent])
         self._verified: set[str] = set()  # blobs whose SHA-256 was checked in this process
@@ -276,9 +279,12 @@ class InvocationService:
                         "the environment", target.function_name, env_id[:8])
             return False
 
-        api = RuntimeApiServer(env, self._environment_host(), accepts_peer=accepts_peer)
+        host = self._environment_host()
+        api = RuntimeApiServer(env, host, accepts_peer=accepts_peer)
         api.start()
         env.on_stop(api.stop)
+        self.origins.expect(env_id, target.account_id, address_coming=host != "127.0.0.1")
+        env.on_stop(lambda: self.origins.forget(env_id))
         try:
             spec = EnvironmentSpec(
                 env_id=env_id,
@@ -297,6 +303,8 @@ class InvocationService:
                 ephemeral_storage_mb=int((config.get("EphemeralStorage") or {}).get("Size", 512)),
                 code_is_hot_reload=bool(target.code.hot_reload_dir),
                 image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig") or {},
+                on_cgroup=lambda cgroup_id: self.origins.cgroup(env_id, cgroup_id),
+                on_address=lambda address: self.origins.address(env_id, address),
             )
             running = self.executor.start(spec)
         except ExecutorError as error:

@@ -98,14 +98,15 @@ RUNTIME_ZIPS = {
 
 
 # Clients and functions -------------------------------------------------------------------
-def client_for(url: str, service: str = "lambda", region: str = REGION, **config: Any) -> Any:
+def client_for(url: str, service: str = "lambda", region: str = REGION, access_key: str = "test",
+               **config: Any) -> Any:
     config.setdefault("retries", {"max_attempts": 1})
     config.setdefault("read_timeout", 60)
     return boto3.client(
         service,
         endpoint_url=url,
         region_name=region,
-        aws_access_key_id="test",
+        aws_access_key_id=access_key,
         aws_secret_access_key="test",
         config=BotoConfig(**config),
     )
@@ -135,7 +136,7 @@ def create_function(client: Any, kind: str = "python", *, name: Optional[str] = 
     client.create_function(
         FunctionName=name,
         Runtime=runtime or defaults[0],
-        Role=ROLE,
+        Role=kwargs.pop("Role", ROLE),
         Handler=handler or defaults[1],
         Code={"ZipFile": zip_bytes if zip_bytes is not None else defaults[2]()},
         **kwargs,

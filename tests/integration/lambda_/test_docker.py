@@ -330,6 +330,23 @@ def test_no_one_else_can_use_an_environments_runtime_api(client) -> None:
     assert results == [{"slept": 1}, {"slept": 1}], "the victim's invocations were its own"
 
 
+def test_a_container_calls_the_gateway_only_as_its_own_account(client, docker_gateway) -> None:
+    """As under the sandbox: a key naming another account is refused from inside an environment."""
+    gateway = docker_gateway()
+    attacker_client = client_for(gateway.url, access_key="111111111111", read_timeout=120)
+    victim = create_function(client, Environment={"Variables": {"SECRET": "s3cr3t-value"}})
+    client.add_permission(FunctionName=victim, StatementId="granted", Action="lambda:InvokeFunction",
+                          Principal="111111111111")
+    victim_arn = client.get_function(FunctionName=victim)["Configuration"]["FunctionArn"]
+    attacker = hostile(attacker_client, Role="arn:aws:iam::111111111111:role/lambda-role")
+    response, seen = act(attacker_client, attacker, "call_gateway", other_account="000000000000", target=victim_arn)
+    assert "FunctionError" not in response, seen
+    assert seen["other_account"]["Code"] == "UnrecognizedClientException", seen
+    assert attacker in seen["own_functions"] and victim not in seen["own_functions"], seen
+    assert isinstance(seen["invoke_granted"], str), seen
+    assert seen["reset"] == 403
+
+
 # Container images ----------------------------------------------------------------------------------
 def build_function_image(docker_api: Any, tag: str) -> None:
     dockerfile = (f"FROM public.ecr.aws/lambda/python:{PY_VERSION}\n"

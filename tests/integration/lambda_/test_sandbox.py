@@ -229,6 +229,32 @@ def test_a_function_cannot_read_another_functions_variables(special_gateway) -> 
     assert not any("s3cr3t-value" in text for text in environs.values())
 
 
+@pytest.mark.parametrize("executor", EXECUTORS, indirect=True)
+def test_a_function_calls_the_gateway_only_as_its_own_account(gateway_for, executor) -> None:
+    """The API checks no signatures: a key naming another account would reach its
+    functions. From inside an environment, only the function's own account counts."""
+    victim_client = client_for(gateway_for.url)  # 000000000000
+    attacker_client = account_client(gateway_for.url, "111111111111")
+    victim = create_function(victim_client, Environment={"Variables": {"SECRET": "s3cr3t-value"}})
+    victim_client.add_permission(FunctionName=victim, StatementId="granted", Action="lambda:InvokeFunction",
+                                 Principal="111111111111")
+    attacker = hostile(attacker_client, Role="arn:aws:iam::111111111111:role/lambda-role")
+    victim_arn = victim_client.get_function(FunctionName=victim)["Configuration"]["FunctionArn"]
+    response, seen = act(attacker_client, attacker, "call_gateway", other_account="000000000000", target=victim_arn)
+    assert "FunctionError" not in response, seen
+    assert seen["other_account"] == {"Code": "UnrecognizedClientException",
+                                     "Message": "The security token included in the request is invalid."}, seen
+    assert attacker in seen["own_functions"] and victim not in seen["own_functions"]
+    assert isinstance(seen["invoke_granted"], str), seen  # what a resource policy grants still works
+    assert seen["reset"] == 403
+    assert victim_client.get_function(FunctionName=victim)  # nothing was reset
+    # Outside environments, keys name accounts as before.
+    assert victim_client.get_function_configuration(FunctionName=victim)["Environment"]["Variables"]["SECRET"]
+    logs = gateway_for.logs()
+    assert "refused (another account's key, from a function)" in logs
+    assert "refused (admin call from a function) POST /_localstack/state/reset => 403" in logs
+
+
 # Hostile functions, contained ------------------------------------------------------------------------
 @pytest.mark.parametrize("executor", EXECUTORS, indirect=True)
 def test_allocating_past_memory_size_is_out_of_memory(client, executor) -> None:

@@ -169,6 +169,7 @@ class ContainerEnvironment(RunningEnvironment):
         networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
         self.address = (networks.get(self._network) or {}).get("IPAddress") or None
         self._address_known.set()
+        self.spec.on_address(self.address)
         pid = (attrs.get("State") or {}).get("Pid") or 0
         self._memory_file = _memory_peak_file(pid) if pid else None
 

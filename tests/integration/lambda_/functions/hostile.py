@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.request
 
 
@@ -140,10 +141,36 @@ def _environ_of(event):
     return found
 
 
+def _call_gateway(event):
+    """The gateway's API from inside: as another account, as itself, and an admin call."""
+    import boto3
+
+    seen = {}
+    other = boto3.client("lambda", aws_access_key_id=event["other_account"], aws_secret_access_key="x",
+                         aws_session_token="")
+    try:
+        seen["other_account"] = other.get_function_configuration(FunctionName=event["target"]).get("Environment")
+    except Exception as error:  # noqa: BLE001 - the answer is what the test asserts on
+        seen["other_account"] = error.response["Error"] if hasattr(error, "response") else repr(error)
+    own = boto3.client("lambda")  # the execution role's credentials
+    seen["own_functions"] = [f["FunctionName"] for f in own.list_functions()["Functions"]]
+    try:
+        seen["invoke_granted"] = own.invoke(FunctionName=event["target"])["Payload"].read().decode()
+    except Exception as error:  # noqa: BLE001
+        seen["invoke_granted"] = error.response["Error"] if hasattr(error, "response") else repr(error)
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/_localstack/state/reset", data=b"",
+                                     method="POST")
+    try:
+        seen["reset"] = urllib.request.urlopen(request).status
+    except urllib.error.HTTPError as error:
+        seen["reset"] = error.code
+    return seen
+
+
 ACTIONS = {
     "introspect": _introspect, "read": _read, "write": _write, "allocate": _allocate, "escape": _escape,
     "runtime_apis": _runtime_apis, "print": _print, "respond": _respond, "sleep": _sleep,
-    "environ_of": _environ_of,
+    "environ_of": _environ_of, "call_gateway": _call_gateway,
 }
 
 
