@@ -48,7 +48,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.parsers import create_parser as create_response_parser
 from botocore.serialize import create_serializer
 
-SERVICES = ["kinesis", "dynamodb", "dynamodbstreams", "logs", "events", "sns", "iam", "sqs", "sts", "s3"]
+SERVICES = ["kinesis", "dynamodb", "dynamodbstreams", "logs", "events", "sns", "iam", "sqs", "sts", "s3", "kafka"]
 ROUNDS = int(os.environ.get("COMPANION_FUZZ_SETS", "2"))
 KINDS = ["full", "required", "junk", "existing"]
 ACCOUNT = "000000000000"
@@ -451,6 +451,7 @@ def known(gateway_url: str, session: requests.Session) -> dict[str, dict[str, An
         "iam": {"RoleName": "fuzz-role", "UserName": "fuzz-user", "GroupName": "fuzz-group", "PolicyArn": policy_arn},
         "sts": {"RoleArn": role_arn},
         "s3": {"Bucket": "fuzz-bucket", "Key": "fuzz-key"},
+        "kafka": {},
     }
 
 
