@@ -17,7 +17,8 @@ from gateway.http import HttpRequest, HttpResponse
 
 from gateway.protocol.validation.messages import echo
 
-from . import s3_hosts, sts_sessions
+from . import dynamodb_stream_records, kinesis_shards, s3_hosts, sts_sessions
+from .change_notices import dynamodb_keys, kinesis_keys
 from .checks import s3 as s3_checks
 from .checks.common import Answer, passed_through, raised_in
 from .config_check import retention_limits
@@ -189,13 +190,35 @@ class SnsProvider(MotoProvider):
 
 
 class KinesisProvider(MotoProvider):
+    """moto's shards are not safe for concurrent requests (a read iterating a
+    shard while a write extends it; two writes taking one sequence number):
+    this provider's requests run one at a time. Resharding and shard ends as
+    AWS's (``kinesis_shards``); accepted writes publish change notices
+    (``change_notices``)."""
+
     service = moto_service = "kinesis"
     backends = ("kinesis",)
     #: AWS's default shard quota per account and region (500 in the largest
     #: regions). moto has none: it would build every shard asked for.
     shard_limit = 500
 
+    def __init__(self, gateway: "Gateway") -> None:
+        super().__init__(gateway)
+        self._store_lock = threading.Lock()
+
+    def app(self) -> Any:
+        app = super().app()
+        kinesis_shards.install()
+        return app
+
+    def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
+        with self._store_lock:
+            response = super().handle(context, request)
+        _publish(self.gateway, context.extras.pop(_CHANGED, None), response)
+        return response
+
     def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        context.extras[_CHANGED] = kinesis_keys(operation.name, context.account_id, context.region, params)
         member = {"CreateStream": "ShardCount", "UpdateShardCount": "TargetShardCount"}.get(operation.name)
         requested = params.get(member) if member else None
         if isinstance(requested, int) and requested > self.shard_limit:
@@ -212,8 +235,24 @@ _PARTIQL_OPERATIONS = frozenset({"ExecuteStatement", "BatchExecuteStatement", "E
 
 
 class DynamoDBProvider(MotoProvider):
+    """Stream records as AWS writes them (``dynamodb_stream_records``); accepted
+    writes publish change notices (``change_notices``)."""
+
     service = moto_service = "dynamodb"
     backends = ("dynamodb",)
+
+    def app(self) -> Any:
+        app = super().app()
+        dynamodb_stream_records.install()
+        return app
+
+    def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
+        response = super().handle(context, request)
+        _publish(self.gateway, context.extras.pop(_CHANGED, None), response)
+        return response
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        context.extras[_CHANGED] = dynamodb_keys(operation.name, context.account_id, context.region)
 
     def classify(
         self,
@@ -241,6 +280,21 @@ class DynamoDBStreamsProvider(MotoProvider):
 
     service = moto_service = "dynamodbstreams"
     backends = ("dynamodbstreams",)
+
+    def app(self) -> Any:
+        app = super().app()
+        dynamodb_stream_records.install()
+        return app
+
+
+_CHANGED = "companions.changed"  # context.extras: the change notices an accepted request publishes
+
+
+def _publish(gateway: "Gateway", keys: Optional[list[tuple]], response: HttpResponse) -> None:
+    notices = getattr(gateway, "notices", None)
+    if keys and notices is not None and response.status < 300:
+        for key in keys:
+            notices.publish(key)
 
 
 class LogsProvider(MotoProvider):

@@ -30,7 +30,8 @@ from ..event_sources import states
 from ..event_sources.defaults import UPDATABLE, default_consumer_group, esm_arn, initial_config
 from ..event_sources.kinds import record_kind, source_type
 from ..backend.errors import MappingNotFound
-from ..event_sources.source_checks import SourceChecker, require_source
+from ..event_sources.plugins import endpoint_variable
+from ..event_sources.source_checks import SOURCE_SERVICES, SourceChecker, require_source
 from ..event_sources.states import mapping_view
 from ..event_sources.validation import check_duplicate, validate_config
 from ..models import LATEST
@@ -60,9 +61,14 @@ class EventSourceMappingsApi(LambdaApiBase):
         checker = self.__dict__.get("_esm_source_checker_instance")
         if checker is None:
             checker = self.__dict__.setdefault("_esm_source_checker_instance", SourceChecker())
+        # A source service with an endpoint of its own (LAMBDA_EVENT_SOURCE_ENDPOINT_<SERVICE>)
+        # is checked there, where its poller reads it.
+        service = SOURCE_SERVICES.get(kind, "")
+        own = self.gateway.config.string(endpoint_variable(service)).strip().rstrip("/") if service else ""
         require_source(
             checker, kind, event_source_arn, context.region,
-            self.gateway.config.service_enabled, lambda: self.gateway_endpoint(context),
+            lambda name: bool(own) or self.gateway.config.service_enabled(name),
+            lambda: own or self.gateway_endpoint(context),
         )
 
     # Operations -----------------------------------------------------------------------

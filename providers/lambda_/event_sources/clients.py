@@ -21,6 +21,7 @@ from .plugins import endpoint_variable
 
 if TYPE_CHECKING:
     from gateway.config import Config
+    from gateway.notices import ChangeNotices
 
     from ..backend.values import EventSourceMapping
 
@@ -38,12 +39,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 class ClientCache:
     """Every poller's clients (owned by the poller manager)."""
 
-    def __init__(self, config: "Config", gateway_endpoint: Callable[[], str]) -> None:
+    def __init__(self, config: "Config", gateway_endpoint: Callable[[], str],
+                 notices: Optional["ChangeNotices"] = None) -> None:
         self._config = config
         self._gateway_endpoint = gateway_endpoint
+        self.notices = notices  # the gateway's change notices (gateway/notices.py)
         self._clients: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         self._session: Any = None
+
+    def gateway_endpoint(self) -> str:
+        return self._gateway_endpoint()
 
     def endpoint(self, service: str) -> str:
         """Where ``service`` is reached: its configured endpoint, else the gateway."""
@@ -92,6 +98,14 @@ class SourceClients:
     def endpoint(self, service: str) -> str:
         """The URL clients of ``service`` use."""
         return self._cache.endpoint(service)
+
+    def notices(self, service: str) -> Optional["ChangeNotices"]:
+        """The gateway's change notices when ``service`` is its own companion (a
+        stream poller sleeps until its source changes); None when the service
+        has an endpoint of its own (poll it)."""
+        if self._cache.notices is None or self._cache.endpoint(service) != self._cache.gateway_endpoint():
+            return None
+        return self._cache.notices
 
     def _source_account_region(self) -> tuple[str, str]:
         parts = (self._mapping.event_source_arn or "").split(":")

@@ -16,3 +16,15 @@ def kafka_broker(request) -> KafkaBroker:
     broker = KafkaBroker().start()
     request.addfinalizer(broker.stop)
     return broker
+
+
+@pytest.fixture(scope="session")
+def aged_kinesis_record(gateway) -> dict:
+    """A Kinesis record that fails until it is older than its mapping's
+    MaximumRecordAgeInSeconds (60, the least allowed), then goes to an SQS
+    OnFailure destination. Session-wide so that the minute passes while other
+    tests run: requested first by test_dynamodb_streams.py, checked last by
+    test_kinesis.py (``streams_support.start_aging``)."""
+    from .streams_support import start_aging
+
+    return start_aging(gateway.url)
