@@ -207,8 +207,10 @@ class KinesisProvider(MotoProvider):
         self._store_lock = threading.Lock()
 
     def app(self) -> Any:
+        if self._app is not None:
+            return self._app
         app = super().app()
-        kinesis_shards.install()
+        kinesis_shards.install()  # moto's models are loaded now
         return app
 
     def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
@@ -242,8 +244,10 @@ class DynamoDBProvider(MotoProvider):
     backends = ("dynamodb",)
 
     def app(self) -> Any:
+        if self._app is not None:
+            return self._app
         app = super().app()
-        dynamodb_stream_records.install()
+        dynamodb_stream_records.install()  # moto's models are loaded now
         return app
 
     def handle(self, context: RequestContext, request: HttpRequest) -> HttpResponse:
@@ -282,8 +286,10 @@ class DynamoDBStreamsProvider(MotoProvider):
     backends = ("dynamodbstreams",)
 
     def app(self) -> Any:
+        if self._app is not None:
+            return self._app
         app = super().app()
-        dynamodb_stream_records.install()
+        dynamodb_stream_records.install()  # moto's models are loaded now
         return app
 
 
