@@ -16,6 +16,7 @@ BENCHES = [
     "function_url_bench",
     "event_invoke_bench",
     "code_upload_bench",
+    "kinesis_bench",
     "invoke_memory_bench",  # 10 minutes (BENCH_MEMORY_SECONDS)
 ]
 

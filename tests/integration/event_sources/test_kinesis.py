@@ -274,6 +274,19 @@ def test_a_split_shard_is_read_to_its_end_before_its_children(clients, reports, 
     assert {r["eventID"].split(":")[0] for r in records[3:]} == {"shardId-000000000001", "shardId-000000000002"}
 
 
+def test_a_throttled_function_slows_delivery_but_loses_nothing(clients, reports):
+    function = clients.reporter(reports.url, KIND="throttled")
+    clients.lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=0)
+    name, arn = clients.stream()
+    uuid = clients.mapping(function, arn)
+    put(clients, name, b"waits")
+    with pytest.raises(AssertionError):  # every invocation is throttled meanwhile
+        reports.records(arn, 1, timeout=2)
+    clients.lam.delete_function_concurrency(FunctionName=function)
+    assert [data_of(r) for r in reports.records(arn, 1)] == ["waits"]
+    wait_until(lambda: clients.lam.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK")
+
+
 def test_disable_enable_and_a_deleted_stream(clients, reports, reporter, gateway):
     name, arn = clients.stream()
     uuid = clients.mapping(reporter, arn)

@@ -49,7 +49,9 @@ class KinesisSource(StreamSource):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.stream_name = self.arn.split(":stream/", 1)[-1]
+        # stream/<name>, or stream/<name>/consumer/<consumer>:<id> (an enhanced fan-out
+        # consumer: its stream is read the same way).
+        self.stream_name = self.arn.split(":stream/", 1)[-1].split("/", 1)[0]
         self._client = self.clients.client("kinesis")
 
     def notice_keys(self) -> tuple[Hashable, Hashable]:
