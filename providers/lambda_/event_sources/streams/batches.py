@@ -29,8 +29,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ...backend.errors import FunctionNotFound, LambdaError, PayloadTooLarge
-from ...backend.mappings import FUNCTION_CALL_FAILED, OK, problem
+from ...backend.errors import LambdaError, PayloadTooLarge
+from ...backend.mappings import FUNCTION_CALL_FAILED, OK
 from ...backend.values import Caller, InvokeOptions
 from ..poller import Stopped
 from .failures import RECORD_AGE_EXCEEDED, RETRY_EXHAUSTED, FailureDestination, Response
@@ -155,10 +155,7 @@ class BatchRunner:
             return self.poller.invoke(event, InvokeOptions(request_id=request_id))
         except PayloadTooLarge:
             raise
-        except FunctionNotFound as error:
-            self.poller.report(problem("Function not found"))
-            log.info("mapping %s: %s", self.poller.mapping.uuid, error.message)
-        except LambdaError as error:
+        except LambdaError as error:  # the function is missing or not active, the service failed
             self.poller.report(FUNCTION_CALL_FAILED)
             log.info("mapping %s could not invoke its function: %s", self.poller.mapping.uuid, error.message)
         return None
