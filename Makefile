@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install system-tools run test test-tools bench lint coverage clean
+.PHONY: install system-tools run test test-tools protocol-tests bench lint coverage clean
 
 $(VPY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -56,7 +56,13 @@ test-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
-test: install test-tools
+# AWS's protocol conformance cases, from the sdist of the installed botocore,
+# cached in ~/.cache/lambda-gateway/botocore-<version>/ (tests/support/protocol_data.py).
+# Fails, naming why, when they cannot be had (PROTOCOL_TESTS_DIR overrides).
+protocol-tests: install
+	@$(VPY) -m tests.support.protocol_data >/dev/null
+
+test: install test-tools protocol-tests
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 bench: install
