@@ -7,8 +7,9 @@ A region or account in it that is not the caller's gets AWS's answer: 404
 "Functions from '<region>' are not reachable in this region ('<caller region>')"
 and 403 AccessDeniedException naming the IAM action (TestLambdaFunction::
 test_get_function_wrong_region, test_function_arns) -- unless the operation
-honours the owner's resource-based policy (the invoke family), which then
-decides (``resolve_function(..., other_accounts=True)``).
+honours the owner's resource-based policy (the invoke family and
+``RESOURCE_POLICY_OPERATIONS``), which then decides
+(``resolve_function(..., other_accounts=True)``).
 
 Resolution raises the Lambda backend's domain exceptions (``backend/errors.py``);
 the API edge turns them into AWS's errors.
@@ -67,6 +68,19 @@ _IAM_ACTIONS = {
     "InvokeWithResponseStream": "InvokeFunction",
     "GetLayerVersionByArn": "GetLayerVersion",
 }
+
+
+# Operations that honour a function's resource-based policy when the caller is
+# another account (AWS Lambda developer guide, "Using resource-based policies
+# for Lambda", Cross-account APIs; the invoke family is the backend's). Every
+# other operation refuses another account's function with AccessDeniedException.
+RESOURCE_POLICY_OPERATIONS = frozenset({
+    "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode", "DeleteFunction",
+    "PublishVersion", "ListVersionsByFunction",
+    "CreateAlias", "GetAlias", "ListAliases", "UpdateAlias", "DeleteAlias",
+    "GetPolicy", "PutFunctionConcurrency", "DeleteFunctionConcurrency",
+    "ListTags", "TagResource", "UntagResource",
+})
 
 
 def iam_action(operation_name: str) -> str:

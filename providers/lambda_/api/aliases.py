@@ -17,6 +17,7 @@ from gateway.errors import ServiceError
 
 from ..arns import FunctionRef, function_arn
 from ..models import LATEST, Function, new_revision_id
+from ..store import LambdaStore
 from .base import REVISION_MISMATCH, LambdaApiBase, conflict, invalid_parameter, not_found, precondition_failed
 from .paging import paginate
 
@@ -60,12 +61,18 @@ def validate_routing_constraints(weights: dict[str, Any]) -> None:
 
 class AliasesApi(LambdaApiBase):
     # Helpers --------------------------------------------------------------------
-    def _alias_function(self, context: RequestContext, function_name: str) -> tuple[FunctionRef, Function]:
+    def _alias_store(self, context: RequestContext, function_name: str) -> tuple[FunctionRef, LambdaStore]:
+        """The function named and the store that holds it (resolved before any lock)."""
         ref = self.resolve(context, function_name)
-        function = self.store(context).functions.get(ref.name)
+        return ref, self.store_of(ref)
+
+    @staticmethod
+    def _alias_function(store: LambdaStore, ref: FunctionRef) -> Function:
+        """The function (under ``store.lock``), or AWS's "Function not found"."""
+        function = store.functions.get(ref.name)
         if function is None:
             raise not_found(f"Function not found: {function_arn(ref.region, ref.account_id, ref.name)}")
-        return ref, function
+        return function
 
     @staticmethod
     def _check_version_exists(function: Function, version: str) -> None:
@@ -104,7 +111,7 @@ class AliasesApi(LambdaApiBase):
     def create_alias(self, context: RequestContext, request: dict) -> dict:
         ref = self.resolve(context, request["FunctionName"])
         name, version = request["Name"], request["FunctionVersion"]
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = store.functions.get(ref.name)
             if function is None:
@@ -127,19 +134,19 @@ class AliasesApi(LambdaApiBase):
             return copy.deepcopy(alias)
 
     def get_alias(self, context: RequestContext, request: dict) -> dict:
-        store = self.store(context)
+        ref, store = self._alias_store(context, request["FunctionName"])
         with store.lock:
-            _, function = self._alias_function(context, request["FunctionName"])
+            function = self._alias_function(store, ref)
             alias = function.aliases.get(request["Name"])
             if alias is None:
                 raise not_found(f"Cannot find alias arn: {self._alias_arn(function, request['Name'])}")
             return copy.deepcopy(alias)
 
     def update_alias(self, context: RequestContext, request: dict) -> dict:
-        store = self.store(context)
+        ref, store = self._alias_store(context, request["FunctionName"])
         name = request["Name"]
         with store.lock:
-            _, function = self._alias_function(context, request["FunctionName"])
+            function = self._alias_function(store, ref)
             alias = function.aliases.get(name)
             if alias is None:
                 raise not_found(f"Alias not found: {self._alias_arn(function, name)}")
@@ -163,10 +170,10 @@ class AliasesApi(LambdaApiBase):
             return copy.deepcopy(updated)
 
     def delete_alias(self, context: RequestContext, request: dict) -> dict:
-        store = self.store(context)
+        ref, store = self._alias_store(context, request["FunctionName"])
         name = request["Name"]
         with store.lock:
-            _, function = self._alias_function(context, request["FunctionName"])
+            function = self._alias_function(store, ref)
             if function.aliases.pop(name, None) is None:
                 return {}  # AWS answers 204 for an alias that does not exist
             for attribute in _PER_QUALIFIER:
@@ -175,10 +182,10 @@ class AliasesApi(LambdaApiBase):
         return {}
 
     def list_aliases(self, context: RequestContext, request: dict) -> dict:
-        store = self.store(context)
+        ref, store = self._alias_store(context, request["FunctionName"])
         wanted = request.get("FunctionVersion")
         with store.lock:
-            _, function = self._alias_function(context, request["FunctionName"])
+            function = self._alias_function(store, ref)
             aliases = sorted(function.aliases.values(), key=lambda a: a["Name"])
             if wanted:
                 aliases = [

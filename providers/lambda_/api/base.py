@@ -10,7 +10,7 @@ from gateway.context import RequestContext
 from gateway.errors import ServiceError
 
 from .. import code as code_module
-from ..arns import FunctionRef, function_arn, iam_action, resolve_function
+from ..arns import RESOURCE_POLICY_OPERATIONS, FunctionRef, function_arn, iam_action, resolve_function
 from ..backend import functions as lookups
 from ..backend.values import Caller
 from ..models import LATEST, CodeInfo, Function, FunctionVersion
@@ -60,13 +60,26 @@ class LambdaApiBase:
     def store(self, context: RequestContext) -> LambdaStore:
         return self.stores.get(context.account_id, context.region)
 
-    def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None,
-                other_accounts: bool = False) -> FunctionRef:
-        """``other_accounts``: the operation honours the owner's resource-based
-        policy, so a function ARN in another account resolves to that account."""
+    def resolve(self, context: RequestContext, function_name: str, qualifier: Optional[str] = None) -> FunctionRef:
+        """The function a FunctionName (and Qualifier) names. Another account's
+        function ARN is AccessDeniedException, unless the operation honours
+        resource-based policies (``RESOURCE_POLICY_OPERATIONS``) and the owner's
+        policy on the ARN named lets the caller's account perform the operation's
+        action: the reference then names the owner's account (``store_of``)."""
         action, pattern = self._action_and_pattern(context)
-        return resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern,
-                                other_accounts=other_accounts)
+        shared = context.operation is not None and context.operation.name in RESOURCE_POLICY_OPERATIONS
+        ref = resolve_function(function_name, qualifier, context.account_id, context.region, action, pattern,
+                               other_accounts=shared)
+        if ref.account_id != context.account_id:
+            owner = self.store_of(ref)
+            with owner.lock:
+                lookups.authorize(owner, ref, context.account_id, action)
+        return ref
+
+    def store_of(self, ref: FunctionRef) -> LambdaStore:
+        """The store of the function ``ref`` names: the caller's own, or the
+        owner's when its resource-based policy let the caller in (``resolve``)."""
+        return self.stores.get(ref.account_id, ref.region)
 
     def caller(self, context: RequestContext, action: Optional[str] = None) -> Caller:
         """The backend's view of who serves this request: account, region, the IAM

@@ -22,6 +22,7 @@ from gateway.errors import ServiceError
 
 from ..arns import function_arn
 from ..models import LATEST, Function
+from ..provisioned import FAILED_REASON_INIT, provisioned_total
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .paging import paginate, public, qualifier_order
@@ -45,20 +46,15 @@ def provisioned_view(record: dict[str, Any], now: Optional[float] = None) -> dic
     """A stored provisioned concurrency record as AWS shows it at this moment."""
     now = time.time() if now is None else now
     requested = record["RequestedProvisionedConcurrentExecutions"]
-    ready = now >= record.get("_ReadyAt", 0)
+    failed = record.get("_StatusReason")
+    ready = not failed and now >= record.get("_ReadyAt", 0)
     view = public(record)
     view["AllocatedProvisionedConcurrentExecutions"] = requested if ready else 0
     view["AvailableProvisionedConcurrentExecutions"] = requested if ready else 0
-    view["Status"] = "READY" if ready else "IN_PROGRESS"
+    view["Status"] = "FAILED" if failed else "READY" if ready else "IN_PROGRESS"
+    if failed:
+        view["StatusReason"] = failed
     return view
-
-
-def provisioned_total(function: Function, exclude: Optional[str] = None) -> int:
-    return sum(
-        record["RequestedProvisionedConcurrentExecutions"]
-        for qualifier, record in function.provisioned_concurrency.items()
-        if qualifier != exclude
-    )
 
 
 class ConcurrencyApi(LambdaApiBase):
@@ -67,7 +63,7 @@ class ConcurrencyApi(LambdaApiBase):
         ref = self.resolve(context, function_name)
         if ref.qualifier:
             raise invalid_parameter(QUALIFIED_NOT_PERMITTED)
-        store = self.store(context)
+        store = self.store_of(ref)
         return store, self.get_function(store, ref)
 
     def put_function_concurrency(self, context: RequestContext, request: dict) -> dict:

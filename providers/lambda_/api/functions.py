@@ -211,7 +211,7 @@ class FunctionsApi(LambdaApiBase):
         if isinstance(context, LambdaStore):
             return self.find_function(context, request)  # type: ignore[arg-type,return-value]
         ref = self.resolve(context, request["FunctionName"], request.get("Qualifier"))
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function, version = self._version(store, ref)
             configuration = self.config_view(function, version, ref.qualifier)
@@ -227,7 +227,7 @@ class FunctionsApi(LambdaApiBase):
 
     def get_function_configuration(self, context: RequestContext, request: dict) -> dict:
         ref = self.resolve(context, request["FunctionName"], request.get("Qualifier"))
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function, version = self._version(store, ref)
             return self.config_view(function, version, ref.qualifier)
@@ -296,7 +296,7 @@ class FunctionsApi(LambdaApiBase):
         self.code_intake.check_request_size(context.request.body_length, "UpdateFunctionCode")
         ref = self.resolve(context, request["FunctionName"])
         validation.validate_architectures(request.get("Architectures"))
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = self._updatable(store, ref, request.get("RevisionId"))
             package_type = function.latest.config.get("PackageType", "Zip")
@@ -373,7 +373,7 @@ class FunctionsApi(LambdaApiBase):
         ref = self.resolve(context, request["FunctionName"], request.get("Qualifier"))
         if ref.qualifier == LATEST:
             raise invalid_parameter("$LATEST version cannot be deleted without deleting the function.")
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = store.functions.get(ref.name)
             if function is None:

@@ -136,7 +136,7 @@ class PermissionsApi(LambdaApiBase):
 
     def get_policy(self, context: RequestContext, request: dict) -> dict:
         ref = self.resolve(context, request["FunctionName"], request.get("Qualifier"))
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = store.functions.get(ref.name)
             if function is None:

@@ -38,6 +38,7 @@ class TagsApi(LambdaApiBase):
             ref = self.resolve(context, resource)
             if ref.qualifier:
                 raise invalid_parameter(QUALIFIED_TAGS)
+            store = self.store_of(ref)  # another account's, when its resource-based policy lets the caller in
             function = store.functions.get(ref.name)
             if function is None:
                 raise not_found(f"Function not found: {function_arn(ref.region, ref.account_id, ref.name)}")

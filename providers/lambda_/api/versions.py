@@ -125,7 +125,7 @@ def _version_number(version: FunctionVersion) -> int:
 class VersionsApi(LambdaApiBase):
     def publish_version(self, context: RequestContext, request: dict) -> dict:
         ref = self.resolve(context, request["FunctionName"])
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = store.functions.get(ref.name)
             if function is None:
@@ -156,7 +156,7 @@ class VersionsApi(LambdaApiBase):
 
     def list_versions_by_function(self, context: RequestContext, request: dict) -> dict:
         ref = self.resolve(context, request["FunctionName"])
-        store = self.store(context)
+        store = self.store_of(ref)
         with store.lock:
             function = store.functions.get(ref.name)
             if function is None:

@@ -11,6 +11,14 @@ AWS facts:
 - https://docs.aws.amazon.com/lambda/latest/dg/using-aliases.html: a permission on
   an alias does not cover the unqualified function nor the version the alias
   points to.
+- https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+  ("Cross-account APIs"): a resource-based policy can grant another account
+  Invoke, GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
+  DeleteFunction, PublishVersion, ListVersionsByFunction, CreateAlias, GetAlias,
+  ListAliases, UpdateAlias, DeleteAlias, GetPolicy, PutFunctionConcurrency,
+  DeleteFunctionConcurrency, ListTags, TagResource, UntagResource ("Add each
+  permission separately, or use lambda:* to grant access to all actions for the
+  specified function"); layer versions are shared with AddLayerVersionPermission.
 - The refusal, as the AWS CLI prints it for a function in another account (even
   one that does not exist): "AccessDeniedException ... when calling the Invoke
   operation: User: arn:aws:iam::<caller>:... is not authorized to perform:
@@ -29,7 +37,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import create_function, invoke_json, unique, wait_active, wait_until
+from .conftest import create_function, invoke_json, make_zip, unique, wait_active, wait_until, wait_updated
 
 OWNER = "000000000000"
 CALLER = "111111111111"
@@ -103,8 +111,7 @@ def test_invoke_of_missing_function_is_denied_not_404(caller):
 
 
 def test_other_operations_name_their_iam_action(caller, function):
-    """Operations that do not honour resource policies here still refuse with
-    the IAM action of the operation."""
+    """Without a grant every operation refuses with the IAM action of the operation."""
     assert_denied(lambda: caller.get_function(FunctionName=arn(function)), "GetFunction", arn(function))
     assert_denied(lambda: caller.get_function_configuration(FunctionName=arn(function)),
                   "GetFunctionConfiguration", arn(function))
@@ -242,3 +249,141 @@ def test_deny_statement_wins(owner, caller, function):
 def test_same_account_arn_needs_no_policy(owner, function):
     _, payload = invoke_json(owner, arn(function))
     assert payload["invoked_function_arn"] == arn(function)
+
+
+# Management operations through the resource-based policy ---------------------------------------
+def grant(owner, name: str, action: str, **kwargs: Any) -> None:
+    owner.add_permission(FunctionName=name, StatementId=unique("sid"), Action=action, Principal=CALLER, **kwargs)
+
+
+def test_every_cross_account_api_with_lambda_star(owner, caller, function):
+    grant(owner, function, "lambda:*")
+    fn = arn(function)
+    assert caller.get_function(FunctionName=fn)["Configuration"]["FunctionArn"] == fn
+    assert caller.get_function_configuration(FunctionName=fn)["FunctionName"] == function
+    assert json.loads(caller.get_policy(FunctionName=fn)["Policy"])["Statement"][0]["Action"] == "lambda:*"
+
+    version = caller.publish_version(FunctionName=fn)["Version"]
+    wait_active(owner, function, version)
+    listed = caller.list_versions_by_function(FunctionName=fn)["Versions"]
+    assert [v["Version"] for v in listed] == ["$LATEST", version]
+
+    alias = caller.create_alias(FunctionName=fn, Name="live", FunctionVersion=version)
+    assert alias["AliasArn"] == arn(function, "live")
+    assert caller.get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == version
+    caller.update_alias(FunctionName=fn, Name="live", Description="shared")
+    assert owner.get_alias(FunctionName=function, Name="live")["Description"] == "shared"
+    assert [a["Name"] for a in caller.list_aliases(FunctionName=fn)["Aliases"]] == ["live"]
+    caller.delete_alias(FunctionName=fn, Name="live")
+    assert owner.list_aliases(FunctionName=function)["Aliases"] == []
+
+    assert caller.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=3) == {
+        "ReservedConcurrentExecutions": 3, "ResponseMetadata": ANY_METADATA}
+    assert owner.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 3
+    caller.delete_function_concurrency(FunctionName=fn)
+    assert "ReservedConcurrentExecutions" not in owner.get_function_concurrency(FunctionName=function)
+
+    caller.tag_resource(Resource=fn, Tags={"team": "caller"})
+    assert caller.list_tags(Resource=fn)["Tags"] == {"team": "caller"}
+    assert owner.list_tags(Resource=fn)["Tags"] == {"team": "caller"}
+    caller.untag_resource(Resource=fn, TagKeys=["team"])
+    assert owner.list_tags(Resource=fn)["Tags"] == {}
+
+    code = make_zip({"index.py": "def handler(event, context):\n    return 'updated by the caller'\n"})
+    updated = caller.update_function_code(FunctionName=fn, ZipFile=code)
+    assert updated["FunctionArn"] == fn
+    wait_updated(owner, function)
+    assert json.loads(owner.invoke(FunctionName=function)["Payload"].read()) == "updated by the caller"
+
+    # A version is its own resource: the function's grant does not cover it.
+    assert_denied(lambda: caller.delete_function(FunctionName=fn, Qualifier=version),
+                  "DeleteFunction", arn(function, version))
+    grant(owner, function, "lambda:DeleteFunction", Qualifier=version)
+    caller.delete_function(FunctionName=fn, Qualifier=version)
+    assert [v["Version"] for v in owner.list_versions_by_function(FunctionName=function)["Versions"]] == ["$LATEST"]
+    caller.delete_function(FunctionName=fn)
+    with pytest.raises(owner.exceptions.ResourceNotFoundException):
+        owner.get_function(FunctionName=function)
+    # The caller's own account never held the function.
+    with pytest.raises(caller.exceptions.ResourceNotFoundException):
+        caller.get_function(FunctionName=function)
+
+
+class _AnyMetadata:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, dict)
+
+
+ANY_METADATA = _AnyMetadata()
+
+
+def test_a_grant_covers_its_action_only(owner, caller, function):
+    grant(owner, function, "lambda:GetFunction")
+    fn = arn(function)
+    assert caller.get_function(FunctionName=fn)["Configuration"]["FunctionName"] == function
+    assert_denied(lambda: caller.get_function_configuration(FunctionName=fn), "GetFunctionConfiguration", fn)
+    assert_denied(lambda: caller.list_tags(Resource=fn), "ListTags", fn)
+    assert_denied(lambda: caller.delete_function(FunctionName=fn), "DeleteFunction", fn)
+    grant(owner, function, "lambda:ListTags")
+    assert caller.list_tags(Resource=fn)["Tags"] == {}
+
+
+def test_operations_outside_the_list_stay_denied(owner, caller, function):
+    """With ``lambda:*`` granted, the operations AWS does not open to resource
+    policies still refuse another account."""
+    grant(owner, function, "lambda:*")
+    fn = arn(function)
+    assert_denied(lambda: caller.update_function_configuration(FunctionName=fn, Timeout=5),
+                  "UpdateFunctionConfiguration", fn)
+    assert_denied(lambda: caller.get_function_concurrency(FunctionName=fn), "GetFunctionConcurrency", fn)
+    assert_denied(lambda: caller.add_permission(FunctionName=fn, StatementId="s", Action="lambda:*",
+                                                Principal=CALLER), "AddPermission", fn)
+    assert_denied(lambda: caller.list_function_event_invoke_configs(FunctionName=fn),
+                  "ListFunctionEventInvokeConfigs", fn)
+
+
+def test_qualified_grants_cover_their_qualifier(owner, caller, function):
+    version = owner.publish_version(FunctionName=function)["Version"]
+    wait_active(owner, function, version)
+    grant(owner, function, "lambda:GetFunctionConfiguration", Qualifier=version)
+    assert caller.get_function_configuration(FunctionName=arn(function, version))["Version"] == version
+    assert caller.get_function_configuration(FunctionName=arn(function), Qualifier=version)["Version"] == version
+    assert_denied(lambda: caller.get_function_configuration(FunctionName=arn(function)),
+                  "GetFunctionConfiguration", arn(function))
+
+
+def test_missing_function_of_another_account_is_denied(owner, caller):
+    grant_target = unique("missing")
+    assert_denied(lambda: caller.get_function(FunctionName=arn(grant_target)), "GetFunction", arn(grant_target))
+
+
+def test_another_region_is_not_reachable_before_the_policy(owner, caller, function):
+    """TestLambdaFunction::test_get_function_wrong_region (test_lambda_api.snapshot.json):
+    an ARN of another region is 404 "Functions from '<region>' are not reachable
+    in this region ('<region>')", before any account check."""
+    grant(owner, function, "lambda:*")
+    other = f"arn:aws:lambda:eu-central-1:{OWNER}:function:{function}"
+    with pytest.raises(ClientError) as error:
+        caller.get_function(FunctionName=other)
+    assert error.value.response["Error"] == {
+        "Code": "ResourceNotFoundException",
+        "Message": "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')",
+    }
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+# Layers ---------------------------------------------------------------------------------------
+def test_layer_version_shared_by_permission(aws_client):
+    owner_client = aws_client("lambda", access_key=OWNER)
+    caller_client = aws_client("lambda", access_key=CALLER)
+    name = unique("layer")
+    owner_client.publish_layer_version(LayerName=name, Content={"ZipFile": make_zip({"python/m.py": "X = 1\n"})})
+    version_arn = f"arn:aws:lambda:{REGION}:{OWNER}:layer:{name}:1"
+    layer_arn = f"arn:aws:lambda:{REGION}:{OWNER}:layer:{name}"
+    for call in (lambda: caller_client.get_layer_version(LayerName=layer_arn, VersionNumber=1),
+                 lambda: caller_client.get_layer_version_by_arn(Arn=version_arn)):
+        assert_denied(call, "GetLayerVersion", version_arn)
+    owner_client.add_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="share",
+                                              Action="lambda:GetLayerVersion", Principal=CALLER)
+    assert caller_client.get_layer_version(LayerName=layer_arn, VersionNumber=1)["LayerVersionArn"] == version_arn
+    assert caller_client.get_layer_version_by_arn(Arn=version_arn)["Version"] == 1
