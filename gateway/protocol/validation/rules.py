@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from botocore.model import Shape
 
 from .messages import integer_text, java_double, utf16_length
+
+if TYPE_CHECKING:
+    from .settings import ValidationSettings
 
 try:  # Java's \p{L} & co.; installed with moto's dependencies, optional here
     import regex as _regex
@@ -31,8 +34,9 @@ Predicate = Callable[[Any], bool]
 _NUMBERS = (int, float)
 
 
-def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict) -> tuple:
-    """Rules of a string, blob or number shape; ``patterns`` caches compiled patterns."""
+def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict, settings: Optional["ValidationSettings"] = None) -> tuple:
+    """Rules of a string, blob or number shape; ``patterns`` caches compiled
+    patterns; ``settings`` words enums and patterns as the service prints them."""
     type_name = shape.type_name
     meta = shape.metadata
     rules: list = []
@@ -45,13 +49,15 @@ def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict) -> tuple:
                 limit = max(meta.get("max", 0) * 16, PATTERN_GUARD)
                 rules.append((
                     lambda v, m=matches, n=limit: type(v) is not str or len(v) > n or m(v),
-                    f"Member must satisfy regular expression pattern: {meta['pattern']}",
+                    "Member must satisfy regular expression pattern: "
+                    + (settings.pattern_text(shape) if settings else meta["pattern"]),
                 ))
         if "enum" in meta and "enum" not in kinds:
             allowed = frozenset(meta["enum"])
             rules.append((
                 lambda v, a=allowed: type(v) is not str or v in a,
-                f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]",
+                "Member must satisfy enum value set: ["
+                + ", ".join(settings.enum_text(shape) if settings else meta["enum"]) + "]",
             ))
     elif type_name == "blob":
         rules += bounds(meta, kinds, "length", lambda v: not isinstance(v, (bytes, bytearray)), len)

@@ -32,12 +32,19 @@ class ValidationSettings:
     ``member`` steps into a list's elements, ``key``/``value`` into a map's);
     ``nestedNotNull``, whether constraint lists of list elements and map values
     end with "Member must not be null" (AWS does so for Lambda, not for every
-    service). Other keys (``$comment``, ``providerChecks``...) document why.
+    service); ``enumOrder``, mapping a shape name to its enum values in the
+    order AWS prints them (its order is not always the model's); ``patterns``,
+    mapping a shape name to the regular expression AWS prints for it (the
+    service's own, where it differs from the model's; the model's pattern is
+    still the one checked). Other keys (``$comment``, ``providerChecks``...)
+    document why. ``specs/validation/settings.schema.json`` is the file's schema.
     """
 
     enabled: bool = True
     nested_not_null: bool = True
     skip: Mapping[str, frozenset] = field(default_factory=dict)
+    enum_order: Mapping[str, tuple] = field(default_factory=dict)
+    patterns: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ValidationSettings":
@@ -52,7 +59,24 @@ class ValidationSettings:
             enabled=bool(data.get("enabled", True)),
             nested_not_null=bool(data.get("nestedNotNull", True)),
             skip=skip,
+            enum_order={name: tuple(values) for name, values in _entries(data.get("enumOrder"))},
+            patterns=dict(_entries(data.get("patterns"))),
         )
+
+    def enum_text(self, shape: Shape) -> list:
+        """A shape's enum values in the order AWS prints them. An order that is
+        not a permutation of the model's values is a settings error."""
+        values = list(shape.metadata["enum"])
+        order = self.enum_order.get(shape.name)
+        if order is None:
+            return values
+        if sorted(order) != sorted(values):
+            raise ValueError(f"validation settings: enumOrder of {shape.name} is not the model's values: {order}")
+        return list(order)
+
+    def pattern_text(self, shape: Shape) -> str:
+        """The pattern AWS prints for a shape (default: the model's)."""
+        return self.patterns.get(shape.name, shape.metadata["pattern"])
 
     @classmethod
     def load(cls, service: str, directory: Path = SETTINGS_DIR) -> "ValidationSettings":
@@ -60,6 +84,11 @@ class ValidationSettings:
         if not path.exists():
             return cls()
         return cls.from_dict(json.loads(path.read_text()))
+
+
+def _entries(section: Optional[Mapping[str, Any]]) -> list:
+    """A settings map's entries, without its ``$comment``."""
+    return [(key, value) for key, value in (section or {}).items() if not key.startswith("$")]
 
 
 @dataclass

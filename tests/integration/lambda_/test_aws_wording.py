@@ -1,0 +1,55 @@
+"""Validation messages worded as AWS prints them (specs/validation/lambda.json:
+``enumOrder``, ``patterns``), seen through boto3."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import create_function, unique
+
+
+@pytest.fixture
+def function(aws_client) -> str:
+    return create_function(aws_client("lambda"), name=unique("wording"))
+
+
+def error_of(call, **kwargs) -> dict:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    response = raised.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return response
+
+
+def test_enum_values_in_aws_order(aws_client, function):
+    # AWS's order, as issue 11 quotes it from recorded responses: [RESPONSE_STREAM, BUFFERED], [Terminate, Allow].
+    client = aws_client("lambda")
+    response = error_of(client.create_function_url_config, FunctionName=function, AuthType="NONE", InvokeMode="BAD")
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'BAD' at 'invokeMode' failed to satisfy constraint: "
+                   "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
+    }
+    response = error_of(client.put_function_recursion_config, FunctionName=function, RecursiveLoop="BAD")
+    assert response["Error"]["Message"] == (
+        "1 validation error detected: Value 'BAD' at 'recursiveLoop' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Terminate, Allow]"
+    )
+
+
+def test_destination_arn_pattern_as_aws_prints_it(aws_client, function):
+    # test_lambda_api.snapshot.json, TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions,
+    # put_destination_invalid_arn_pattern (a ValidationException without Type).
+    client = aws_client("lambda")
+    bad = f"arn:aws:_-/!lambda:us-east-1:000000000000:function:{function}"
+    response = error_of(client.put_function_event_invoke_config, FunctionName=function,
+                        DestinationConfig={"OnFailure": {"Destination": bad}})
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": f"1 validation error detected: Value '{bad}' at 'destinationConfig.onFailure.destination' "
+                   "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                   r"^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1})?:"
+                   r"(\d{12})?:(.*)",
+    }
+    assert "Type" not in response
