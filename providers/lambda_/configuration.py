@@ -11,7 +11,7 @@ import copy
 import hashlib
 from typing import Any, Optional
 
-from . import runtimes
+from . import runtimes, vpc
 from .arns import function_arn
 from .models import LATEST, CodeInfo, new_revision_id, now_timestamp
 
@@ -42,17 +42,9 @@ def logging_config(name: str, given: Optional[dict], current: Optional[dict] = N
 
 
 def vpc_config(given: dict) -> dict[str, Any]:
-    subnets = list(given.get("SubnetIds") or [])
-    groups = list(given.get("SecurityGroupIds") or [])
-    vpc_id = ""
-    if subnets:
-        vpc_id = "vpc-" + hashlib.sha256(subnets[0].encode()).hexdigest()[:17]
-    return {
-        "SubnetIds": subnets,
-        "SecurityGroupIds": groups,
-        "VpcId": vpc_id,
-        "Ipv6AllowedForDualStack": bool(given.get("Ipv6AllowedForDualStack", False)),
-    }
+    """``VpcConfig`` as stored: the API layer has checked it against EC2 and put the
+    subnets' ``VpcId`` in (``vpc.VpcResolver``); empty when no VPC is known."""
+    return vpc.stored(given, given.get("VpcId") or "")
 
 
 def set_code(config: dict[str, Any], code: CodeInfo) -> None:

@@ -27,6 +27,7 @@ from ..limits import account_limits
 from ..models import LATEST, CodeInfo, Function, FunctionVersion, now_timestamp
 from ..state import Lifecycle, in_transition, mark_creating, mark_updating
 from ..store import LambdaStore
+from ..vpc import VpcResolver
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .layers import layers_unzipped_size
 from .tags import validate_tags
@@ -113,6 +114,8 @@ class FunctionsApi(LambdaApiBase):
         store = self.store(context)
         if ref.name in store.functions:
             raise conflict(f"Function already exist: {ref.name}")
+        if request.get("VpcConfig") is not None:
+            request = {**request, "VpcConfig": self.checked_vpc_config(context, request["VpcConfig"])}
         signing_arn = request.get("CodeSigningConfigArn")
         if signing_arn:
             self._signing_config(store, signing_arn)
@@ -342,6 +345,8 @@ class FunctionsApi(LambdaApiBase):
         store = self.store(context)
         with store.lock:
             self._updatable(store, ref, request.get("RevisionId"))
+        if "VpcConfig" in request:
+            request = {**request, "VpcConfig": self.checked_vpc_config(context, request["VpcConfig"] or {})}
         layers = self.resolve_layers(context, request["Layers"] or []) if "Layers" in request else None
         if layers:
             with store.lock:
@@ -359,6 +364,13 @@ class FunctionsApi(LambdaApiBase):
             response = self.config_view(function, function.latest)
         self.lifecycle.submit(store, function, LATEST, creating=False)
         return response
+
+    def checked_vpc_config(self, context: RequestContext, given: dict) -> dict:
+        """``given`` checked against the companion EC2, with its subnets' ``VpcId`` (``vpc.py``).
+        Not under the store lock: this asks the gateway itself."""
+        resolver = self.__dict__.get("_vpc_resolver") or self.__dict__.setdefault("_vpc_resolver", VpcResolver())
+        endpoint = self.gateway_endpoint(context) if self.gateway.config.service_enabled("ec2") else None
+        return resolver.resolve(given, context.account_id, context.region, endpoint)
 
     def _updatable(self, store: LambdaStore, ref: FunctionRef, revision_id: Optional[str]) -> Function:
         function = store.functions.get(ref.name)
