@@ -42,3 +42,13 @@ def test_messages_use_the_printed_order_and_pattern():
                               {"FunctionName": "f", "AuthType": "NONE", "InvokeMode": "BAD"})
     assert errors == ["Value 'BAD' at 'invokeMode' failed to satisfy constraint: "
                       "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"]
+
+
+@pytest.mark.parametrize("path", SETTINGS_FILES, ids=lambda path: path.name)
+def test_every_printed_form_cites_its_evidence(path):
+    document = json.loads(path.read_text())
+    evidence = document.get("evidence", {})
+    for section in ("enumOrder", "patterns"):
+        for name in document.get(section, {}):
+            if not name.startswith("$"):
+                assert evidence.get(f"{section}.{name}"), f"{section}.{name} has no evidence"

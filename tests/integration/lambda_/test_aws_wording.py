@@ -53,3 +53,15 @@ def test_destination_arn_pattern_as_aws_prints_it(aws_client, function):
                    r"(\d{12})?:(.*)",
     }
     assert "Type" not in response
+
+
+def test_taggable_resource_pattern_as_aws_prints_it(aws_client):
+    # test_lambda_api.snapshot.json, TestLambdaTags::test_tag_exceptions, tag_lambda_invalidarn.
+    response = error_of(aws_client("lambda").tag_resource, Resource="arn:aws:something", Tags={"a": "b"})
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'arn:aws:something' at 'resource' failed to satisfy constraint: "
+                   r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|"
+                   r"(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|"
+                   r"layer:[a-zA-Z0-9-_]+)",
+    }
