@@ -7,8 +7,10 @@ keys comma-joined and absent without a query; ``body`` absent without a body,
 base64 with ``isBase64Encoded: true`` unless the content is text;
 ``requestContext.accountId`` is ``anonymous`` for ``AuthType: NONE``;
 ``authorizer.iam`` only for ``AWS_IAM``; no ``pathParameters``/``stageVariables``.
-AWS adds ``x-amzn-trace-id`` and the ``x-forwarded-*`` headers (and TLS headers,
-which a plain-HTTP endpoint has no business inventing).
+AWS adds ``x-amzn-trace-id``, the ``x-forwarded-*`` headers and the TLS session's
+``x-amzn-tls-version`` / ``x-amzn-tls-cipher-suite``: AWS's URLs are HTTPS only, and
+events AWS delivers carry ``TLSv1.3`` / ``TLS_AES_128_GCM_SHA256``, which functions
+receive here too (their values, not this endpoint's plain HTTP).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ TEXT_MEDIA_TYPES = frozenset(
 )
 # Hop-by-hop headers end at the front end and never reach the function.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "transfer-encoding"})
+# What AWS's front end negotiates with today's clients, as its events record it.
+TLS_VERSION = "TLSv1.3"
+TLS_CIPHER_SUITE = "TLS_AES_128_GCM_SHA256"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -84,6 +89,8 @@ def event_headers(request: HttpRequest, trace_header: str) -> tuple[dict[str, st
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     if "transfer-encoding" in request.headers and "content-length" not in headers:
         headers["content-length"] = str(len(request.body))
+    headers["x-amzn-tls-cipher-suite"] = TLS_CIPHER_SUITE
+    headers["x-amzn-tls-version"] = TLS_VERSION
     headers["x-amzn-trace-id"] = trace_header
     source_ip = request.remote_addr
     forwarded = headers.get("x-forwarded-for")

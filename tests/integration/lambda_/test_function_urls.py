@@ -289,6 +289,19 @@ def test_alias_url_routes_to_the_alias_version(client: Any, echo: str, url: Url)
     assert (gone.status_code, gone.text) == (403, '{"Message":null}')
 
 
+def test_url_of_a_deleted_alias_is_403_message_null(client: Any, echo: str, url: Url) -> None:
+    # The alias's URL config goes with the alias; its URL then answers as an unknown one
+    # (TestLambdaURL::test_lambda_url_non_existing_url: 403 {"Message":null}).
+    client.create_alias(FunctionName=echo, Name="doomed", FunctionVersion="1")
+    created = client.create_function_url_config(FunctionName=echo, Qualifier="doomed", AuthType="NONE")
+    doomed = Url(url.base, created["FunctionUrl"])
+    assert doomed.call(headers={"x-mode": "version"}).text == "1"
+    client.delete_alias(FunctionName=echo, Name="doomed")
+    gone = doomed.call()
+    assert (gone.status_code, gone.text) == (403, '{"Message":null}')
+    assert gone.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+
+
 # 2. The request event ------------------------------------------------------------------------------------
 def test_request_event(url: Url) -> None:
     status, headers, body = url.raw(
@@ -316,6 +329,9 @@ def test_request_event(url: Url) -> None:
     assert event_headers["x-forwarded-for"] == "127.0.0.1" and event_headers["x-forwarded-proto"] == "http"
     assert event_headers["x-forwarded-port"] == str(url.port)
     assert event_headers["x-amzn-trace-id"].startswith("Root=1-")
+    # Events AWS delivers (function URLs are HTTPS only) carry the TLS session it negotiated.
+    assert (event_headers["x-amzn-tls-version"], event_headers["x-amzn-tls-cipher-suite"]) == (
+        "TLSv1.3", "TLS_AES_128_GCM_SHA256")
     assert "cookie" not in event_headers
     context = event["requestContext"]
     assert list(context) == ["accountId", "apiId", "domainName", "domainPrefix", "http", "requestId",
