@@ -68,7 +68,8 @@ class ResponseSerializer:
         info = self.error_info(error.code)
         sender = self._sender_fault(info, error)
         status = info.status or error.status or (400 if sender else 500)
-        members = {k: v for k, v in error.members.items() if v is not None}
+        # None members are left out; a Lambda-style "Type": None stays, to say "send no Type".
+        members = {k: v for k, v in error.members.items() if v is not None or (k == "Type" and info.fill_type)}
         message = error.message or ""
         if not message and info.message_member and isinstance(members.get(info.message_member), str):
             message = members[info.message_member]

@@ -138,7 +138,8 @@ def error_members(info: Any, sender_fault: bool, message: str, members: dict) ->
     """The JSON members of an error body (json and rest-json): the message under the
     shape's own member name (``message`` when not modelled), the other members
     encoded per the shape, members the shape does not know passed as given, and
-    Lambda-style ``Type`` ("User"/"Service") filled in when the service uses it."""
+    Lambda-style ``Type`` ("User"/"Service") filled in when the service uses it;
+    ``Type=None`` on the error leaves it out (AWS sends some errors without it)."""
     body: dict[str, Any] = {}
     shape = info.shape
     if message:
@@ -149,6 +150,8 @@ def error_members(info: Any, sender_fault: bool, message: str, members: dict) ->
     struct = info.cache["body"]
     if info.fill_type and "Type" not in members:
         members = {**members, "Type": "User" if sender_fault else "Service"}
+    elif "Type" in members and members["Type"] is None:
+        members = {name: value for name, value in members.items() if name != "Type"}
     body.update(struct(members))
     for name, value in members.items():
         if name not in shape.members:

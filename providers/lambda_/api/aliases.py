@@ -93,6 +93,7 @@ class AliasesApi(LambdaApiBase):
                 "InvalidParameterValueException",
                 "$LATEST is not supported for an alias pointing to more than 1 version",
                 status=400,
+                Type=None,  # AWS sends no Type here (TestLambdaAlias::test_notfound_and_invalid_routingconfigs)
             )
         for version in weights:
             if version == primary:

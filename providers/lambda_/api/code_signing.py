@@ -27,7 +27,10 @@ from .tags import validate_tags
 
 
 def csc_not_found(arn: str) -> ServiceError:
-    return not_found(f"The Lambda code signing configuration {arn} can not be found.")
+    # AWS sends this one without "Type" (TestCodeSigningConfig::test_code_signing_not_found_excs).
+    error = not_found(f"The Lambda code signing configuration {arn} can not be found.")
+    error.members["Type"] = None
+    return error
 
 
 class CodeSigningApi(LambdaApiBase):

@@ -51,7 +51,9 @@ class TagsApi(LambdaApiBase):
         if kind == "code-signing-config":
             record = store.code_signing_configs.get(resource)
             if record is None:
-                raise not_found(f"The Lambda code signing configuration {resource} can not be found.")
+                error = not_found(f"The Lambda code signing configuration {resource} can not be found.")
+                error.members["Type"] = None  # as AWS sends it (TestCodeSigningConfig::test_code_signing_not_found_excs)
+                raise error
             return store, resource, record.setdefault("_Tags", {})
         raise not_found("The resource you requested does not exist.")
 

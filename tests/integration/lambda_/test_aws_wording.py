@@ -65,3 +65,29 @@ def test_taggable_resource_pattern_as_aws_prints_it(aws_client):
                    r"(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|"
                    r"layer:[a-zA-Z0-9-_]+)",
     }
+
+
+def test_errors_aws_sends_without_type(aws_client, function):
+    # test_lambda_api.snapshot.json, TestCodeSigningConfig::test_code_signing_not_found_excs (get_csc_invalid):
+    # no "Type"; TestLambdaAlias::test_notfound_and_invalid_routingconfigs (target_version_exc_version_latest):
+    # no "Type"; a plain not-found (test_ops_on_nonexisting_fn) keeps "Type": "User".
+    client = aws_client("lambda")
+    arn = "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0"
+    response = error_of_status(client.get_code_signing_config, 404, CodeSigningConfigArn=arn)
+    assert response["Error"] == {"Code": "ResourceNotFoundException",
+                                 "Message": f"The Lambda code signing configuration {arn} can not be found."}
+    assert "Type" not in response
+    client.publish_version(FunctionName=function)
+    response = error_of(client.create_alias, FunctionName=function, Name="live", FunctionVersion="$LATEST",
+                        RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
+    assert response["Error"]["Message"] == "$LATEST is not supported for an alias pointing to more than 1 version"
+    assert "Type" not in response
+    response = error_of_status(client.get_function, 404, FunctionName=unique("missing"))
+    assert response["Type"] == "User"
+
+
+def error_of_status(call, status: int, **kwargs) -> dict:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    return raised.value.response
