@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install system-tools run test test-tools protocol-tests bench lint coverage clean
+.PHONY: install system-tools run test test-tools protocol-tests bench lint coverage parity clean
 
 $(VPY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -74,6 +74,11 @@ lint: install
 
 coverage: install
 	$(VPY) -m providers.lambda_.coverage
+
+# Per family, how many tests citing a recorded AWS response (a snapshot) pass
+# (tests/support/parity.py); runs only those tests.
+parity: install test-tools
+	$(VPY) -m pytest -q -p no:cacheprovider -p tests.support.parity tests/integration $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
