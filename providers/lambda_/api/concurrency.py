@@ -82,6 +82,11 @@ class ConcurrencyApi(LambdaApiBase):
         return {"ReservedConcurrentExecutions": reserved}
 
     def get_function_concurrency(self, context: RequestContext, request: dict) -> dict:
+        ref = self.resolve(context, request["FunctionName"])
+        if not ref.qualifier and ref.name not in self.store_of(ref).functions:
+            # AWS names the function without ":$LATEST" here (test_lambda_api.snapshot.json,
+            # TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_concurrency]).
+            raise not_found(f"Function not found: {function_arn(ref.region, ref.account_id, ref.name)}")
         _, function = self._concurrency_function(context, request["FunctionName"])
         if function.reserved_concurrency is None:
             return {}

@@ -91,3 +91,14 @@ def error_of_status(call, status: int, **kwargs) -> dict:
         call(**kwargs)
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
     return raised.value.response
+
+
+def test_get_function_concurrency_names_a_missing_function_unqualified(aws_client):
+    # test_lambda_api.snapshot.json, TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_concurrency]:
+    # "Function not found: arn:aws:lambda:<region>:<account>:function:<name>" (no ":$LATEST"), Type User.
+    name = unique("missing")
+    response = error_of_status(aws_client("lambda").get_function_concurrency, 404, FunctionName=name)
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+    assert response["Error"]["Message"].startswith("Function not found: arn:aws:lambda:")
+    assert response["Error"]["Message"].endswith(f":function:{name}")
+    assert response["Type"] == "User"
