@@ -18,6 +18,7 @@ from gateway.errors import ServiceError
 from ..backend.values import InvokeOptions, InvokeOutcome
 from ..invocation.models import InvocationResult
 from .base import LambdaApiBase
+from .payload_json import payload_problem
 
 #: AWS: "Up to 3,583 bytes of base64-encoded data about the invoking client"
 #: (Invoke's ``ClientContext``, API reference).
@@ -47,14 +48,15 @@ def check_client_context(value: Optional[str]) -> None:
 
 
 def check_json_payload(payload: bytes) -> None:
-    try:
-        json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
+    """AWS's InvalidRequestContentException for a payload that is not JSON, with
+    its parser's description of the problem (``payload_json``)."""
+    problem = payload_problem(payload)
+    if problem is not None:
         raise ServiceError(
             "InvalidRequestContentException",
-            f"Could not parse request body into json: Could not parse payload into json: {error}",
-            status=400,
-        ) from None
+            f"Could not parse request body into json: Could not parse payload into json: {problem}",
+            status=400, Type="User",
+        )
 
 
 class InvokeApi(LambdaApiBase):

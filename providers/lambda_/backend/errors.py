@@ -99,11 +99,18 @@ class TooManyRequests(LambdaError):
 
 
 class PayloadTooLarge(LambdaError):
-    """A payload over the invocation type's limit (6 MB synchronous, 1 MB ``Event``)."""
+    """A payload over the invocation type's limit (6 MB synchronous, 1 MB ``Event``),
+    in AWS's words for each: an ``Event`` payload names its size ("1525970 byte
+    payload is too large for the Event invocation type (limit 1048576 bytes)", as
+    AWS answers since the 1 MB asynchronous limit)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, size: int = 0, invocation_type: str = "RequestResponse") -> None:
         self.limit = limit
-        super().__init__(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+        if invocation_type == "Event":
+            message = f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+        else:
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+        super().__init__(message)
 
 
 class InternalFailure(LambdaError):

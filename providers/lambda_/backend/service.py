@@ -96,7 +96,7 @@ class LambdaBackend(MappingRegistry):
         """PayloadTooLarge over the invocation type's limit (AWS checks it first)."""
         limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
         if payload_size > limit:
-            raise PayloadTooLarge(limit)
+            raise PayloadTooLarge(limit, payload_size, invocation_type)
 
     def invoke(self, target: InvokeTarget, payload: bytes, invocation_type: str = "RequestResponse",
                options: Optional[InvokeOptions] = None) -> InvokeOutcome:

@@ -156,13 +156,32 @@ def find_bootstrap(code_dir: Optional[Path], layers_dir: Optional[Path], paths: 
                         "Runtime.InvalidEntrypoint")
 
 
-def command(resolved: ResolvedRuntime, paths: Paths, handler: str, bootstrap: Optional[str] = None) -> list[str]:
+def command(resolved: ResolvedRuntime, paths: Paths, handler: str, bootstrap: Optional[str] = None,
+            exec_wrapper: Optional[str] = None) -> list[str]:
+    """The runtime's command line. A managed runtime with ``AWS_LAMBDA_EXEC_WRAPPER``
+    starts through the wrapper, as AWS's runtime bootstrap does (``exec wrapper
+    runtime...`` in a shell: a missing wrapper exits 127, one that cannot run 126);
+    custom runtimes ignore it, as on AWS."""
     if resolved.family == "python":
-        return [resolved.binary_at(paths), "-m", "awslambdaric", handler]
-    if resolved.family == "nodejs":
-        return [resolved.binary_at(paths), f"{paths.runtime}/index.mjs"]
-    assert bootstrap is not None
-    return [bootstrap]
+        runtime = [resolved.binary_at(paths), "-m", "awslambdaric", handler]
+    elif resolved.family == "nodejs":
+        runtime = [resolved.binary_at(paths), f"{paths.runtime}/index.mjs"]
+    else:
+        assert bootstrap is not None
+        return [bootstrap]
+    if exec_wrapper:
+        return ["/bin/sh", "-c", 'exec "$0" "$@"', _in_layout(exec_wrapper, paths), *runtime]
+    return runtime
+
+
+def _in_layout(path: str, paths: Paths) -> str:
+    """An AWS path (``/opt/...``, ``/var/task/...``) where this layout keeps it."""
+    if paths.aws_layout:
+        return path
+    for aws_dir, here in (("/opt", paths.opt), ("/var/task", paths.task)):
+        if path == aws_dir or path.startswith(aws_dir + "/"):
+            return here + path[len(aws_dir):]
+    return path
 
 
 def runtime_variables(resolved: ResolvedRuntime, paths: Paths, runtime_api: str) -> dict[str, str]:

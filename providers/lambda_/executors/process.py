@@ -102,7 +102,8 @@ class ProcessExecutor(Executor):
             env[ENV_MARKER] = marker
         try:
             process = subprocess.Popen(
-                join_command(cgroup, command(resolved, paths, spec.handler, bootstrap)),
+                join_command(cgroup, command(resolved, paths, spec.handler, bootstrap,
+                                             spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"))),
                 cwd=str(task), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )

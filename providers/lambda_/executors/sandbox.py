@@ -221,7 +221,8 @@ class SandboxExecutor(Executor):
                 variables.pop(name, None)
         for name, value in variables.items():
             sandbox_args += ["--setenv", name, value]
-        inner = [*self._limits, *command(resolved, SANDBOX_PATHS, spec.handler, bootstrap)]
+        inner = [*self._limits, *command(resolved, SANDBOX_PATHS, spec.handler, bootstrap,
+                                         spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"))]
 
         cgroup = self.cgroups.create(spec.env_id, spec.memory_mb)
         cgroup_id = cgroup.v2_id() if cgroup is not None else None

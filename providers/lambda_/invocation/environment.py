@@ -60,6 +60,15 @@ def describe_exit(status: int) -> str:
     return f"exit status {status}"
 
 
+def exit_reason(status: int) -> str:
+    """AWS's words for a runtime that ended: a clean exit (status 0) gave no
+    reason, any other status or a signal is an error (test_lambda.snapshot.json:
+    TestLambdaErrors::test_lambda_runtime_exit / test_lambda_handler_exit)."""
+    if status == 0:
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: {describe_exit(status)}"
+
+
 def error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}, separators=(",", ":")).encode()
 
@@ -172,7 +181,7 @@ class ExecutionEnvironment:
 
     def _dead_result(self, invocation: Invocation) -> InvocationResult:
         status = self.exit_status if self.exit_status is not None else 1
-        message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: {describe_exit(status)}"
+        message = f"RequestId: {invocation.request_id} Error: {exit_reason(status)}"
         return InvocationResult(invocation.request_id, error_payload("Runtime.ExitError", message), "Unhandled")
 
     # Runtime API side --------------------------------------------------------------
