@@ -21,7 +21,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
     "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
     "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (DEBUG=1)."),
-    "LAMBDA_ASYNC_RETRY_BASE_MS": ("1000", "Delay before the first retry of a failed asynchronous invocation (doubles per attempt)."),
+    "LAMBDA_ASYNC_RETRY_BASE_MS": ("60000", "Delay before the first retry of a failed asynchronous invocation; the second waits twice it (AWS: 1 then 2 minutes). Lower it for tests."),
     "LAMBDA_STATE_TRANSITION_DELAY_MS": ("", "How long functions stay Pending/InProgress before Active/Successful."),
     "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS": ("1000", "The account's concurrency limit."),
     "LAMBDA_LIMITS_MINIMUM_UNRESERVED_CONCURRENCY": ("100", "Concurrency that reservations must leave unreserved."),

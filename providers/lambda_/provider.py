@@ -36,7 +36,7 @@ from .backend.values import Caller, InvokeOptions
 from .event_sources.clients import ClientCache
 from .event_sources.manager import PollerManager
 from .event_sources.plugins import PollerPlugins
-from .invocation.async_queue import AsyncQueue, EventDiscarded
+from .invocation.async_queue import AsyncQueue, EventDiscarded, ZeroReservedConcurrency
 from .invocation.destinations import Destinations
 from .invocation.event_journal import EventJournal, JournalRecord
 from .invocation.service import InvocationService, InvokeTarget
@@ -88,9 +88,11 @@ class LambdaProvider(
             invoke_config=self._event_invoke_config,
             deliver=self.destinations.deliver,
             dead_letter=self.destinations.dead_letter,
-            retry_base_seconds=gateway.config.integer("LAMBDA_ASYNC_RETRY_BASE_MS", 1000) / 1000,
+            retry_base_seconds=gateway.config.integer("LAMBDA_ASYNC_RETRY_BASE_MS", 60_000) / 1000,
             journal=self.event_journal,
         )
+        # A freed concurrency slot lets the function's next throttled event run at once.
+        self.invocations.on_slot_released = self.async_queue.wake
         # What the API layer, the function-URL router and the pollers call (backend/).
         self.backend = LambdaBackend(gateway, self.stores, self.invocations, self.async_queue)
         # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
@@ -121,10 +123,15 @@ class LambdaProvider(
     def _version_deleted(self, event: VersionEvent) -> None:
         self.invocations.retire_function(event.store.account_id, event.store.region, event.function.name, event.qualifier)
 
+    def reserved_concurrency_changed(self, account_id: str, region: str, function_name: str) -> None:
+        """Events held back by the function's old reservation try again now."""
+        self.async_queue.wake((account_id, region, function_name), every=True)
+
     def provisioned_concurrency_changed(self, context: RequestContext, function_name: str, qualifier: str,
-                                        count: int) -> None:
+                                        count: int, on_applied: Optional[Callable[[bool], None]] = None) -> None:
         """Pre-start (or release) environments for a version's or alias's
-        provisioned concurrency, in the background."""
+        provisioned concurrency, in the background; ``on_applied`` then hears
+        whether they all initialised."""
         store = self.store(context)
         with store.lock:
             function = store.functions.get(function_name)
@@ -134,8 +141,16 @@ class LambdaProvider(
             target = self.backend.resolve(function_name, version, caller=Caller(context.account_id, context.region))
         except LambdaError as error:
             log.info("provisioned concurrency for %s:%s not pre-started: %s", function_name, qualifier, error.message)
+            if on_applied is not None:
+                on_applied(True)
             return
-        threading.Thread(target=self.backend.prestart, args=(target, count), name="provisioned", daemon=True).start()
+
+        def prestart() -> None:
+            started = self.backend.prestart(target, count)
+            if on_applied is not None:
+                on_applied(started)
+
+        threading.Thread(target=prestart, name="provisioned", daemon=True).start()
 
     def _function_deleted(self, store: LambdaStore, function: Function) -> None:
         self.invocations.retire_function(store.account_id, store.region, function.name)
@@ -236,6 +251,8 @@ class LambdaProvider(
             raise EventDiscarded(error.message) from None
         except LambdaError as error:  # throttled, not Active: the queue retries (and logs AWS's code)
             raise aws_error(error) from None
+        if fresh.reserved_concurrency == 0:
+            raise ZeroReservedConcurrency()
         target.__dict__.update(fresh.__dict__)
         options = InvokeOptions(request_id=invocation.request_id, trace_id=invocation.trace_id)
         try:

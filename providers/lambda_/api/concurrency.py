@@ -6,9 +6,11 @@ account's unreserved pool must keep its floor (100 of AWS's default 1,000;
 
 Provisioned concurrency configs live in ``Function.provisioned_concurrency``
 keyed by qualifier (a published version or an alias, never $LATEST). AWS
-answers ``IN_PROGRESS`` and reaches ``READY`` a little later; here the record
-carries the moment it becomes ready (``_ReadyAt``) and every read derives the
-status from the clock, so no thread is needed and nothing is written on reads.
+answers ``IN_PROGRESS`` and reaches ``READY`` once the environments are up, or
+``FAILED`` when their init fails (see ``provisioned.py``); here the record carries
+the earliest moment it is ready (``_ReadyAt``) and, while its environments start,
+``_StartingUntil``; every read derives the status from them, so nothing is written
+on reads. Reserved concurrency cannot go below the provisioned total.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .paging import paginate, public, qualifier_order
 from .settings import unreserved_concurrency
 
-# How long a provisioned concurrency config stays IN_PROGRESS.
+# How long a provisioned concurrency config stays IN_PROGRESS at least, and at most
+# while its environments start (their start reports READY or FAILED sooner).
 PROVISIONED_READY_SECONDS = 0.3
+PROVISIONED_START_BOUND_SECONDS = 120.0
 
 QUALIFIED_NOT_PERMITTED = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. "
@@ -47,7 +51,7 @@ def provisioned_view(record: dict[str, Any], now: Optional[float] = None) -> dic
     now = time.time() if now is None else now
     requested = record["RequestedProvisionedConcurrentExecutions"]
     failed = record.get("_StatusReason")
-    ready = not failed and now >= record.get("_ReadyAt", 0)
+    ready = not failed and now >= max(record.get("_ReadyAt", 0), record.get("_StartingUntil", 0))
     view = public(record)
     view["AllocatedProvisionedConcurrentExecutions"] = requested if ready else 0
     view["AvailableProvisionedConcurrentExecutions"] = requested if ready else 0
@@ -71,6 +75,16 @@ class ConcurrencyApi(LambdaApiBase):
         reserved = request["ReservedConcurrentExecutions"]
         limits = self.limits
         with store.lock:
+            provisioned = provisioned_total(function)
+            if reserved < provisioned:
+                # AWS's text, spaces and all, and no Type (test_lambda.snapshot.json,
+                # TestLambdaConcurrency::test_reserved_provisioned_overlap).
+                raise ServiceError(
+                    "InvalidParameterValueException",
+                    f" ReservedConcurrentExecutions  {reserved} should not be lower than function's total "
+                    f"provisioned concurrency [{provisioned}].",
+                    status=400, Type=None,
+                )
             others = unreserved_concurrency(store, limits) + (function.reserved_concurrency or 0)
             if others - reserved < limits.minimum_unreserved:
                 raise invalid_parameter(
@@ -79,6 +93,7 @@ class ConcurrencyApi(LambdaApiBase):
                 )
             function.reserved_concurrency = reserved
             store.save_function(function)
+        self.reserved_concurrency_changed(store.account_id, store.region, function.name)
         return {"ReservedConcurrentExecutions": reserved}
 
     def get_function_concurrency(self, context: RequestContext, request: dict) -> dict:
@@ -97,6 +112,7 @@ class ConcurrencyApi(LambdaApiBase):
         with store.lock:
             function.reserved_concurrency = None
             store.save_function(function)
+        self.reserved_concurrency_changed(store.account_id, store.region, function.name)
         return {}
 
     # Provisioned concurrency ------------------------------------------------------
@@ -149,15 +165,35 @@ class ConcurrencyApi(LambdaApiBase):
                         "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution "
                         f"below its minimum value of [{limits.minimum_unreserved}]."
                     )
+            now = time.time()
             record = {
                 "RequestedProvisionedConcurrentExecutions": requested,
                 "LastModified": _provisioned_timestamp(),
-                "_ReadyAt": time.time() + PROVISIONED_READY_SECONDS,
+                "_ReadyAt": now + PROVISIONED_READY_SECONDS,
+                # IN_PROGRESS until the environments are up (bounded, should the gateway die meanwhile).
+                "_StartingUntil": now + PROVISIONED_START_BOUND_SECONDS,
             }
             function.provisioned_concurrency[qualifier] = record
             store.save_function(function)
-        self.provisioned_concurrency_changed(context, function.name, qualifier, requested)
+        self.provisioned_concurrency_changed(
+            context, function.name, qualifier, requested,
+            on_applied=lambda started: self._provisioned_applied(store, function.name, qualifier, record, started),
+        )
         return provisioned_view(record)
+
+    @staticmethod
+    def _provisioned_applied(store: LambdaStore, function_name: str, qualifier: str, record: dict[str, Any],
+                             started: bool) -> None:
+        """The environments of ``record`` are up (READY from now on), or one's init
+        failed (FAILED, AWS's ``FUNCTION_ERROR_INIT_FAILURE``)."""
+        with store.lock:
+            function = store.functions.get(function_name)
+            if function is None or function.provisioned_concurrency.get(qualifier) is not record:
+                return  # replaced or deleted meanwhile
+            record.pop("_StartingUntil", None)
+            if not started:
+                record["_StatusReason"] = FAILED_REASON_INIT
+            store.save_function(function)
 
     @staticmethod
     def _check_provisioned_overlap(function: Function, qualifier: str) -> None:

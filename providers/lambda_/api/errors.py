@@ -38,9 +38,9 @@ _AWS: dict[type, tuple[str, int, dict[str, Any]]] = {
 def aws_error(error: domain.LambdaError) -> ServiceError:
     """The AWS error a client sees for ``error``."""
     if isinstance(error, domain.TooManyRequests):
-        throttled = ServiceError("TooManyRequestsException", error.message, status=429, Reason=error.reason, Type="User")
-        throttled.headers["Retry-After"] = "1"
-        return throttled
+        # No Retry-After (retryAfterSeconds): AWS sends none with a concurrency throttle
+        # (test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_concurrency and kin).
+        return ServiceError("TooManyRequestsException", error.message, status=429, Reason=error.reason, Type="User")
     for cls in type(error).__mro__:
         if cls in _AWS:
             code, status, members = _AWS[cls]

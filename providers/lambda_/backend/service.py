@@ -14,6 +14,7 @@ from ..arns import function_arn, resolve_function
 from ..invocation.models import Invocation
 from ..invocation.service import InvokeTarget
 from ..models import LATEST
+from ..provisioned import provisioned_for_version, provisioned_total
 from .errors import FunctionNotActive, InternalFailure, PayloadTooLarge
 from .function_urls import FunctionUrlIndex
 from .functions import authorize, find_function, find_version, layer_code, route_alias
@@ -69,6 +70,8 @@ class LambdaBackend(MappingRegistry):
                 code=executed.code,
                 layers=layer_code(self._stores, store, config),
                 reserved_concurrency=function.reserved_concurrency,
+                provisioned_concurrency=provisioned_for_version(function, config.get("Version", LATEST)),
+                function_provisioned=provisioned_total(function),
                 gateway_port=self._gateway.port,
                 invoked_arn=function_arn(ref.region, ref.account_id, function.name, ref.qualifier),
             )
@@ -136,7 +139,8 @@ class LambdaBackend(MappingRegistry):
         self.check_payload(invocation_type, len(payload))
         return self.invoke(self.resolve(function_name, qualifier, caller=caller), payload, invocation_type, options)
 
-    def prestart(self, target: InvokeTarget, count: int) -> None:
-        """Start ``count`` environments of ``target`` ahead of invokes (provisioned concurrency)."""
-        self._invocations.prestart(target, count)
+    def prestart(self, target: InvokeTarget, count: int) -> bool:
+        """Start ``count`` environments of ``target`` ahead of invokes (provisioned
+        concurrency); False when one's init failed."""
+        return self._invocations.prestart(target, count)
 

@@ -1,12 +1,17 @@
 """Asynchronous invocation: the internal event queue AWS keeps per function.
 
 Events are invoked by a small worker pool. A function error is retried up to
-``MaximumRetryAttempts`` (default 2) with a growing delay; throttles and
-environment failures are retried until ``MaximumEventAgeInSeconds`` (default
-6 hours) — an event is delivered or dead-lettered, never silently dropped. The
-outcome goes to the ``OnSuccess``/``OnFailure`` destination (SQS, SNS, Lambda,
-EventBridge) with AWS's record format, and failures also to the function's
-``DeadLetterConfig``.
+``MaximumRetryAttempts`` (default 2), the first retry after the base delay
+(``LAMBDA_ASYNC_RETRY_BASE_MS``, AWS's one minute), the second after twice it.
+Throttles (the function's reserved concurrency or the account's limit in use)
+and environment failures are not attempts: the event waits, 1 s doubling to 5
+minutes as AWS documents, or until the function frees a concurrency slot
+(``wake``), for as long as ``MaximumEventAgeInSeconds`` (default 6 hours) allows.
+A function whose reserved concurrency is 0 can never run: its events fail at
+once with condition ``ZeroReservedConcurrency``, as on AWS. An event is
+delivered or dead-lettered, never silently dropped: the outcome goes to the
+``OnSuccess``/``OnFailure`` destination (SQS, SNS, Lambda, EventBridge) with
+AWS's record format, and failures also to the function's ``DeadLetterConfig``.
 
 With ``PERSISTENCE=1`` every accepted event is in the ``EventJournal`` before
 ``enqueue`` returns (so before the 202), its retry state is updated there, and
@@ -37,10 +42,21 @@ log = logging.getLogger("lambda.async")
 
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600
+# Throttled events: AWS "increases the retry interval exponentially from 1 second
+# after the first attempt to a maximum of 5 minutes" (invocation-async-error-handling).
+THROTTLE_FIRST_DELAY = 1.0
+THROTTLE_MAX_DELAY = 300.0
+# What a dead-letter message says of an event that never ran because it was throttled.
+THROTTLED_DLQ_ERROR = ("429", "Rate Exceeded.")
 
 
 class EventDiscarded(Exception):
     """The event can never run (its function is gone): dropped, as AWS drops it."""
+
+
+class ZeroReservedConcurrency(Exception):
+    """The function's reserved concurrency is 0: its events go to the failure
+    destination at once (condition ``ZeroReservedConcurrency``)."""
 
 
 @dataclass
@@ -53,6 +69,7 @@ class AsyncEvent:
     saved_attempts: int = 0  # ``attempts`` as the journal last made durable
     throttles: int = 0  # times it could not run (throttled, not runnable): the backoff grows
     last_result: Optional[InvocationResult] = None  # AWS's EventAgeExceeded record carries the last response
+    generation: int = 0  # its current entry in the queue's heap (older entries are stale)
 
 
 def iso_now() -> str:
@@ -66,7 +83,7 @@ class AsyncQueue:
         invoke: Callable[[Any, Invocation], InvocationResult],
         invoke_config: Callable[[Any], dict],
         deliver: Callable[[Any, str, dict], None],
-        dead_letter: Callable[[Any, str, bytes, str, Optional[InvocationResult]], None],
+        dead_letter: Callable[[Any, str, bytes, str, Optional[InvocationResult], Optional[tuple[str, str]]], None],
         workers: int = 4,
         retry_base_seconds: float = 1.0,
         journal: Optional[EventJournal] = None,
@@ -75,13 +92,14 @@ class AsyncQueue:
         self._invoke = invoke
         self._invoke_config = invoke_config
         self._deliver = deliver  # (target, destination arn, record)
-        self._dead_letter = dead_letter  # (target, dlq arn, original payload, request id, result)
+        self._dead_letter = dead_letter  # (target, dlq arn, original payload, request id, result, (code, message))
         self._retry_base = retry_base_seconds
-        self._heap: list[tuple[float, int, AsyncEvent]] = []
+        self._heap: list[tuple[float, int, int, AsyncEvent]] = []
         self._counter = itertools.count()
+        # Throttled events per function key, oldest first: a freed slot wakes the first.
+        self._throttled: dict[tuple, dict[str, AsyncEvent]] = {}
         self._cond = threading.Condition()
         self._stopping = False
-        self._busy = 0
         self._threads = [threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True) for i in range(workers)]
         for thread in self._threads:
             thread.start()
@@ -120,12 +138,24 @@ class AsyncQueue:
 
     def _push(self, event: AsyncEvent, delay: float) -> None:
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), event))
+            event.generation += 1
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), event.generation, event))
             self._cond.notify()
 
-    def idle(self) -> bool:
+    def wake(self, function_key: tuple, every: bool = False) -> None:
+        """A concurrency slot of the function freed (or, ``every``, its reservation
+        changed): its oldest throttled event (or all) tries again now."""
         with self._cond:
-            return not self._heap and not self._busy
+            waiting = self._throttled.get(function_key)
+            if not waiting:
+                return
+            woken = list(waiting.values()) if every else [next(iter(waiting.values()))]
+            for event in woken:
+                del waiting[event.request_id]
+            if not waiting:
+                del self._throttled[function_key]
+        for event in woken:
+            self._push(event, 0.0)
 
     def _work(self) -> None:
         while True:
@@ -134,17 +164,19 @@ class AsyncQueue:
                     self._cond.wait(None if not self._heap else max(0.0, self._heap[0][0] - time.monotonic()))
                 if self._stopping:
                     return
-                _, _, event = heapq.heappop(self._heap)
-                self._busy += 1
+                _, _, generation, event = heapq.heappop(self._heap)
+                if generation != event.generation:
+                    continue  # woken early: a newer entry stands for it
+                key = _function_key(event.target)
+                waiting = self._throttled.get(key)
+                if waiting and waiting.pop(event.request_id, None) is not None and not waiting:
+                    del self._throttled[key]
             try:
                 if not self._process(event):
                     self.discard(event.request_id)  # final outcome reached
             except Exception:  # noqa: BLE001
                 log.exception("async event %s failed unexpectedly; requeued", event.request_id)
                 self.enqueue(event.target, event.payload, self._retry_base, event)
-            finally:
-                with self._cond:
-                    self._busy -= 1
 
     def _process(self, event: AsyncEvent) -> bool:
         """One attempt; True when the event was requeued, False once it reached its final outcome."""
@@ -160,11 +192,18 @@ class AsyncQueue:
         except EventDiscarded as reason:
             log.info("async event %s discarded: %s", event.request_id, reason)
             return False
+        except ZeroReservedConcurrency:
+            self._fail(event, config, "ZeroReservedConcurrency", None)
+            return False
         except ServiceError as error:  # throttled or not runnable right now: retry, not an attempt
             log.debug("async event %s not invoked (%s); retrying", event.request_id, error.code)
-            delay = min(60.0, self._retry_base * (2 ** min(event.throttles, 6)))
+            delay = min(THROTTLE_MAX_DELAY, THROTTLE_FIRST_DELAY * (2 ** min(event.throttles, 9)),
+                        max(0.0, max_age - (time.time() - event.received)))  # tried once more when it ages out
             event.throttles += 1
             self.enqueue(event.target, event.payload, delay, event)
+            if error.code == "TooManyRequestsException":
+                with self._cond:  # a freed slot of the function wakes it before the delay is over
+                    self._throttled.setdefault(_function_key(event.target), {})[event.request_id] = event
             return True
         event.attempts += 1
         event.last_result = result
@@ -175,6 +214,11 @@ class AsyncQueue:
             return False
         if event.attempts <= max_retries:
             delay = self._retry_base * event.attempts
+            if time.time() + delay - event.received > max_age:
+                # AWS does not wait for a retry the event would not live to see (test_maxeventage:
+                # "lambda doesn't even wait for the full 60s before the OnFailure destination").
+                self._fail(event, config, "EventAgeExceeded", result)
+                return False
             self.enqueue(event.target, event.payload, delay, event)
             return True
         self._fail(event, config, "RetriesExhausted", result)
@@ -187,7 +231,9 @@ class AsyncQueue:
             self._deliver(event.target, destination, record)
         dead_letter = (event.target.config.get("DeadLetterConfig") or {}).get("TargetArn")
         if dead_letter:
-            self._dead_letter(event.target, dead_letter, event.payload, event.request_id, result)
+            throttled = result is None and (event.throttles > 0 or condition == "ZeroReservedConcurrency")
+            self._dead_letter(event.target, dead_letter, event.payload, event.request_id, result,
+                              THROTTLED_DLQ_ERROR if throttled else None)
         if not destination and not dead_letter:
             log.warning("async event %s for %s dropped after %s (no destination or DLQ configured)",
                         event.request_id, event.target.function_name, condition)
@@ -233,8 +279,14 @@ class AsyncQueue:
     def clear(self) -> None:
         with self._cond:
             self._heap.clear()
+            self._throttled.clear()
         if self._journal:
             self._journal.clear()
+
+
+def _function_key(target: Any) -> tuple:
+    """The function an event is for, as ``InvocationService`` names it when a slot frees."""
+    return (target.account_id, target.region, target.function_name)
 
 
 def _journal_record(event: AsyncEvent, due: float) -> JournalRecord:

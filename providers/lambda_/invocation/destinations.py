@@ -70,34 +70,34 @@ class Destinations:
             log.warning("could not deliver to destination %s: %s", arn, error)
 
     def dead_letter(self, target: Any, arn: str, payload: bytes, request_id: str,
-                    result: Optional[InvocationResult]) -> None:
+                    result: Optional[InvocationResult], error: Optional[tuple[str, str]] = None) -> None:
+        """The event itself to the dead-letter queue or topic, with AWS's message
+        attributes: ``ErrorCode`` the invoke's status (200 for a function error;
+        ``error`` gives code and message for an event that never ran)."""
         service, region, account, resource = _split(arn)
-        message = ""
+        code, message = error or ("200", "")
         if result is not None and result.payload:
             try:
                 message = json.loads(result.payload).get("errorMessage", "")
             except (ValueError, AttributeError):
                 message = result.payload.decode("utf-8", "replace")
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": code},
+            "ErrorMessage": {"DataType": "String", "StringValue": message or "Unhandled"},
+        }
         try:
             if service == "sqs":
                 self._sqs(target, region, account, resource).send_message(
                     QueueUrl=self._queue_url(target, region, account, resource),
                     MessageBody=payload.decode("utf-8", "replace"),
-                    MessageAttributes={
-                        "RequestID": {"DataType": "String", "StringValue": request_id},
-                        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                        "ErrorMessage": {"DataType": "String", "StringValue": message or "Unhandled"},
-                    },
+                    MessageAttributes=attributes,
                 )
             elif service == "sns":
                 self.client("sns", target.account_id, region, target.gateway_port).publish(
                     TopicArn=arn,
                     Message=payload.decode("utf-8", "replace"),
-                    MessageAttributes={
-                        "RequestID": {"DataType": "String", "StringValue": request_id},
-                        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                        "ErrorMessage": {"DataType": "String", "StringValue": message or "Unhandled"},
-                    },
+                    MessageAttributes=attributes,
                 )
         except Exception as error:  # noqa: BLE001
             log.warning("could not deliver to dead-letter target %s: %s", arn, error)

@@ -50,9 +50,9 @@ class VersionPool:
         # milliseconds: the invocation that released it does not wait for that.
         threading.Thread(target=env.stop, name=f"stop-{env.id[:8]}", daemon=True).start()
 
-    def prestart(self, count: int) -> None:
+    def prestart(self, count: int) -> list[ExecutionEnvironment]:
         """Provisioned concurrency: keep ``count`` environments started ahead of
-        invocations, exempt from keep-alive expiry."""
+        invocations, exempt from keep-alive expiry. Returns those it started."""
         with self._lock:
             pinned = [env for env in self._all if env.provisioned and env.state is not EnvState.STOPPED]
         for env in pinned[count:]:
@@ -66,6 +66,15 @@ class VersionPool:
             for env in started:
                 self._all.add(env)
                 self._idle.append(env)
+        return started
+
+    def discard(self, env: ExecutionEnvironment) -> None:
+        """An idle environment that cannot serve (its init failed): out of the pool, stopped."""
+        with self._lock:
+            if env in self._idle:
+                self._idle.remove(env)
+            self._all.discard(env)
+        env.stop()
 
     def reap(self, keepalive_seconds: float) -> None:
         now = time.monotonic()

@@ -35,6 +35,7 @@ from .runtime_api import RuntimeApiServer
 from .unpack import UnpackCache
 from ..hot_reload_rules import HotReloadRefused, HotReloadRules
 from ..limits import account_limits
+from ..provisioned import provisioned_total
 from ..executors.base import EnvironmentSpec, Executor, ExecutorError
 
 log = logging.getLogger("lambda.invocation")
@@ -56,6 +57,8 @@ class InvokeTarget:
     code: CodeInfo
     layers: list[CodeInfo] = field(default_factory=list)
     reserved_concurrency: Optional[int] = None
+    provisioned_concurrency: int = 0  # provisioned environments serving this version
+    function_provisioned: int = 0  # all the function's provisioned configs request (out of its reservation)
     gateway_port: int = 4566
     invoked_arn: str = ""
 
@@ -113,8 +116,11 @@ class InvocationService:
         # the provider moves the version to Failed (damage.py).
         self.on_code_damaged: Optional[Callable[[InvokeTarget, CodeInfo, str], None]] = None
         self._pools: dict[tuple, VersionPool] = {}
-        self._inflight: dict[tuple, int] = {}
+        self._inflight: dict[tuple, int] = {}  # on-demand invocations per function
+        self._provisioned_inflight: dict[tuple, int] = {}  # invocations on provisioned concurrency per version
         self._unreserved_inflight = 0
+        # Told the function key each time one of its concurrency slots frees (the async queue wakes an event).
+        self.on_slot_released: Optional[Callable[[tuple], None]] = None
         self._lock = threading.Lock()
         self._shipper = LogShipper()
         self._stopping = threading.Event()
@@ -137,7 +143,7 @@ class InvocationService:
         Raises the backend's TooManyRequests (over the reserved or the account's
         concurrency) and FunctionNotActive (its code was found damaged)."""
         self._check_code(target)
-        self._acquire_slot(target)
+        slot = self._acquire_slot(target)
         deferred = False
         try:
             pool = self._pool(target)
@@ -151,7 +157,8 @@ class InvocationService:
                     result = self._run(target, env, invocation, cold)
                 keep = not result.timed_out and self.keepalive_seconds > 0
                 if result.chunks is not None:
-                    result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep)
+                    result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep,
+                                                        slot)
                     deferred = True
                 return result
             finally:
@@ -159,10 +166,10 @@ class InvocationService:
                     pool.release(env, keep)
         finally:
             if not deferred:
-                self._release_slot(target)
+                self._release_slot(target, slot)
 
     def _release_after(self, chunks, result: InvocationResult, invocation: Invocation, target: InvokeTarget,
-                       pool: VersionPool, env: ExecutionEnvironment, keep: bool):
+                       pool: VersionPool, env: ExecutionEnvironment, keep: bool, slot: str):
         started = time.monotonic() - result.duration_ms / 1000
         try:
             yield from chunks
@@ -171,35 +178,56 @@ class InvocationService:
                 result.duration_ms = (time.monotonic() - started) * 1000
             self._finish(env, invocation, result)
             pool.release(env, keep and not result.timed_out)
-            self._release_slot(target)
+            self._release_slot(target, slot)
 
-    def _reserved_total(self, target: InvokeTarget) -> int:
-        """Concurrency reserved by the owner's functions (not available to the others)."""
+    def _set_aside(self, target: InvokeTarget) -> int:
+        """Concurrency the owner's account holds back from unreserved functions: every
+        reservation, and the provisioned concurrency of functions without one."""
         store = self.stores.get(target.account_id, target.region)
-        return sum(f.reserved_concurrency or 0 for f in list(store.functions.values()))
+        return sum(
+            f.reserved_concurrency if f.reserved_concurrency is not None else provisioned_total(f)
+            for f in list(store.functions.values())
+        )
 
-    def _acquire_slot(self, target: InvokeTarget) -> None:
-        reserved_total = self._reserved_total(target) if target.reserved_concurrency is None else 0
+    def _acquire_slot(self, target: InvokeTarget) -> str:
+        """A slot for one invocation, as AWS counts them: a free provisioned
+        environment of the version first; else on-demand, within the function's
+        reservation less what its provisioned configs hold (so $LATEST is throttled
+        while a version with provisioned concurrency runs), or within the account's
+        unreserved concurrency. Returns the slot's kind (for ``_release_slot``)."""
+        set_aside = self._set_aside(target) if target.reserved_concurrency is None else 0
         with self._lock:
+            if target.provisioned_concurrency:
+                running = self._provisioned_inflight.get(target.pool_key, 0)
+                if running < target.provisioned_concurrency:
+                    self._provisioned_inflight[target.pool_key] = running + 1
+                    return "provisioned"
             current = self._inflight.get(target.function_key, 0)
             if target.reserved_concurrency is not None:
-                if current >= target.reserved_concurrency:
+                if current >= target.reserved_concurrency - target.function_provisioned:
                     raise TooManyRequests("ReservedFunctionConcurrentInvocationLimitExceeded")
+                kind = "reserved"
             else:
-                if self._unreserved_inflight >= self.account_limit - reserved_total:
+                if self._unreserved_inflight >= self.account_limit - set_aside:
                     raise TooManyRequests("ConcurrentInvocationLimitExceeded")
                 self._unreserved_inflight += 1
+                kind = "unreserved"
             self._inflight[target.function_key] = current + 1
+            return kind
 
-    def _release_slot(self, target: InvokeTarget) -> None:
+    def _release_slot(self, target: InvokeTarget, kind: str) -> None:
         with self._lock:
-            if target.reserved_concurrency is None:
+            counts, key = (self._provisioned_inflight, target.pool_key) if kind == "provisioned" else \
+                (self._inflight, target.function_key)
+            if kind == "unreserved":
                 self._unreserved_inflight -= 1
-            remaining = self._inflight[target.function_key] - 1
+            remaining = counts[key] - 1
             if remaining:
-                self._inflight[target.function_key] = remaining
+                counts[key] = remaining
             else:
-                del self._inflight[target.function_key]
+                del counts[key]
+        if self.on_slot_released is not None:
+            self.on_slot_released(target.function_key)
 
     def _pool(self, target: InvokeTarget) -> VersionPool:
         revision = target.config.get("RevisionId", "")
@@ -405,9 +433,16 @@ class InvocationService:
         for pool in pools:
             pool.retire()  # in-flight invocations finish; idle environments stop now
 
-    def prestart(self, target: InvokeTarget, count: int) -> None:
+    def prestart(self, target: InvokeTarget, count: int) -> bool:
+        """Provisioned concurrency: ``count`` environments started and initialised
+        ahead of invokes; False (and the failed ones stopped) when an init failed."""
         self._check_code(target)
-        self._pool(target).prestart(count)
+        pool = self._pool(target)
+        started = pool.prestart(count)
+        failed = [env for env in started if not env.wait_ready(self.start_timeout + int(target.config.get("Timeout", 3)))]
+        for env in failed:
+            pool.discard(env)
+        return not failed
 
     def environment_count(self) -> int:
         with self._lock:

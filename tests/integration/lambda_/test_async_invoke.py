@@ -3,7 +3,8 @@
 InvokeAsync.
 
 These run on a gateway of their own with ``LAMBDA_ASYNC_RETRY_BASE_MS=50`` so
-retries take milliseconds instead of AWS's minutes.
+retries take milliseconds instead of AWS's minutes (1 then 2: the base, then twice
+it, as LocalStack's AWS-validated TestLambdaDestinationSqs::test_retries times them).
 
 AWS facts: the invocation record
 (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)
@@ -13,7 +14,12 @@ TestLambdaDestinationSqs::test_assess_lambda_destination_invocation (Success,
 RetriesExhausted), ::test_retries (approximateInvokeCount 3), ::test_maxeventage
 (EventAgeExceeded keeps the last responseContext/responsePayload),
 TestLambdaDLQ::test_dead_letter_queue (the event as body, message attributes
-RequestID / ErrorCode "200" (Number) / ErrorMessage)). The EventBridge event:
+RequestID / ErrorCode "200" (Number) / ErrorMessage)),
+test_lambda.snapshot.json: TestLambdaConcurrency::test_reserved_concurrency (reserved
+concurrency 0: the event goes to OnFailure at once, condition "ZeroReservedConcurrency",
+approximateInvokeCount 0, no responseContext). Throttled events are retried until
+their maximum age, 1 s doubling to 5 minutes
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). The EventBridge event:
 source "lambda", detail-type "Lambda Function Invocation Result - Success|Failure",
 resources = the function and the destination (aws-cdk's aws-lambda-destinations
 README).
@@ -35,12 +41,13 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 # Reports every attempt to the queue in ATTEMPTS_QUEUE_URL, then fails if asked to.
 ASYNC_HANDLER = """
-import json, os
+import json, os, time
 import boto3
 
 sqs = boto3.client("sqs")
 
 def handler(event, context):
+    time.sleep(event.get("sleep", 0))
     sqs.send_message(QueueUrl=os.environ["ATTEMPTS_QUEUE_URL"],
                      MessageBody=json.dumps({"requestId": context.aws_request_id, "event": event}))
     if event.get("fail"):
@@ -212,23 +219,116 @@ def test_event_age_exceeded_keeps_the_last_response():
     assert dead[0][1] == "arn:aws:sqs:us-east-1:000000000000:dlq"
 
 
-def test_throttled_events_are_retried_not_lost(clients, gw):
-    name, attempts = async_function(clients)
+def test_throttled_events_wait_and_all_run(clients, gw):
+    """Reserved concurrency 1 and 15 queued events: every one runs, once; throttles
+    are not attempts (MaximumRetryAttempts 0 and no failure record)."""
+    name, attempts = async_function(clients, Timeout=30)
     lam = clients["lambda"]
-    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    failures, failures_arn = new_queue(clients["sqs"])
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": failures_arn}})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     ids = []
-    for n in range(3):
-        response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": n}))
+    for n in range(15):
+        response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": n, "sleep": 0.1}))
         assert response["StatusCode"] == 202
         ids.append(response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"])
-    # Each event is throttled, more than once (the gateway's debug log says so)...
-    wait_until(lambda: all(gw.logs().count(f"async event {i} not invoked (TooManyRequestsException)") >= 2
-                           for i in ids), 10, message="every event throttled twice")
-    assert not clients["sqs"].receive_message(QueueUrl=attempts, WaitTimeSeconds=0).get("Messages")
-    # ...and once concurrency is available again, every event runs exactly once.
-    lam.delete_function_concurrency(FunctionName=name)
-    ran = receive(clients["sqs"], attempts, 3, timeout=10)
-    assert sorted(json.loads(m["Body"])["event"]["n"] for m in ran) == [0, 1, 2]
+    ran = receive(clients["sqs"], attempts, 15, timeout=60)
+    assert sorted(json.loads(m["Body"])["event"]["n"] for m in ran) == list(range(15))
+    assert sorted(json.loads(m["Body"])["requestId"] for m in ran) == sorted(ids)
+    logs = gw.logs()
+    assert any(f"async event {i} not invoked (TooManyRequestsException)" in logs for i in ids), "some were throttled"
+    assert not clients["sqs"].receive_message(QueueUrl=failures, WaitTimeSeconds=0).get("Messages")
+
+
+def test_zero_reserved_concurrency_sends_events_to_on_failure(clients):
+    # test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_concurrency ("msg").
+    dlq_url, dlq_arn = new_queue(clients["sqs"])
+    name, attempts = async_function(clients, DeadLetterConfig={"TargetArn": dlq_arn})
+    lam = clients["lambda"]
+    failures, failures_arn = new_queue(clients["sqs"])
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": failures_arn}})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    assert response["StatusCode"] == 202
+    request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    [message] = receive(clients["sqs"], failures, 1)
+    record = json.loads(message["Body"])
+    assert list(record) == ["version", "timestamp", "requestContext", "requestPayload"]
+    assert_record(record, name, request_id, "ZeroReservedConcurrency", 0, {})
+    [dead] = receive(clients["sqs"], dlq_url, 1, attributes=True)
+    assert json.loads(dead["Body"]) == {}
+    assert dead["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+    assert not clients["sqs"].receive_message(QueueUrl=attempts, WaitTimeSeconds=0).get("Messages"), "never ran"
+
+
+def test_throttled_event_ages_out_without_counting_attempts():
+    """A throttled event is tried until MaximumEventAgeInSeconds (not stopped by
+    MaximumRetryAttempts 0), then goes to OnFailure as EventAgeExceeded with no
+    response, and to the DLQ as a throttle (the queue driven directly: AWS's
+    minimum age, 60 s, is too long for a test)."""
+    from gateway.errors import ServiceError
+    from providers.lambda_.invocation.async_queue import AsyncQueue
+
+    delivered: list[tuple[str, dict]] = []
+    dead: list[tuple] = []
+    tries: list[float] = []
+
+    class Target:
+        account_id, region, function_name, version = ACCOUNT, "us-east-1", "throttled", "$LATEST"
+        config = {"DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq"}}
+
+    def invoke(target, invocation):
+        tries.append(time.monotonic())
+        raise ServiceError("TooManyRequestsException", "Rate Exceeded.", status=429)
+
+    config = {"MaximumEventAgeInSeconds": 2.5, "MaximumRetryAttempts": 0,
+              "DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:failures"}}}
+    queue = AsyncQueue(invoke, lambda target: config, lambda t, arn, record: delivered.append((arn, record)),
+                       lambda *args: dead.append(args), workers=1, retry_base_seconds=0.01)
+    try:
+        queue.enqueue(Target(), b'{"n": 1}')
+        wait_until(lambda: delivered and dead, 10, message="the throttled event aged out")
+    finally:
+        queue.stop()
+    assert len(tries) >= 2, "retried although MaximumRetryAttempts is 0"
+    assert tries[1] - tries[0] >= 0.9, "AWS's first throttle retry comes after 1 s"
+    [(_, record)] = delivered
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert "responseContext" not in record and "responsePayload" not in record
+    assert dead[0][5] == ("429", "Rate Exceeded.")
+
+
+def test_function_errors_wait_the_base_delay_then_twice_it():
+    """AWS retries a failed event after about 1 minute, then 2 more (LocalStack's
+    AWS-validated TestLambdaDestinationSqs::test_retries): base, then 2 x base."""
+    from providers.lambda_.invocation.async_queue import AsyncQueue
+    from providers.lambda_.invocation.models import InvocationResult
+
+    tries: list[float] = []
+    delivered: list[dict] = []
+
+    class Target:
+        account_id, region, function_name, version = ACCOUNT, "us-east-1", "failing", "$LATEST"
+        config: dict = {}
+
+    def invoke(target, invocation):
+        tries.append(time.monotonic())
+        return InvocationResult(invocation.request_id, b'{"errorMessage": "failed"}', "Unhandled")
+
+    config = {"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:failures"}}}
+    queue = AsyncQueue(invoke, lambda target: config, lambda t, arn, record: delivered.append(record),
+                       lambda *args: None, workers=1, retry_base_seconds=0.3)
+    try:
+        queue.enqueue(Target(), b"{}")
+        wait_until(lambda: delivered, 10, message="retries exhausted")
+    finally:
+        queue.stop()
+    assert len(tries) == 3
+    assert tries[1] - tries[0] >= 0.3 and tries[2] - tries[1] >= 0.6
+    assert delivered[0]["requestContext"]["approximateInvokeCount"] == 3
 
 
 # Destinations --------------------------------------------------------------------------------------------

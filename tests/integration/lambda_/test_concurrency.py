@@ -178,3 +178,52 @@ def test_provisioned_concurrency_within_reserved_concurrency(client, account):
         400,
     )
     assert status(client.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=2)) == 202
+
+
+def _client_error(call, **kwargs) -> dict:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response
+
+
+# test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_provisioned_overlap
+def test_reserved_and_provisioned_concurrency_checked_against_each_other(client, account):
+    name = create_function(client, account=account)
+    v1 = publish_version(client, name)
+    client.put_provisioned_concurrency_config(FunctionName=name, Qualifier=v1, ProvisionedConcurrentExecutions=2)
+    lower = _client_error(client.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=1)
+    assert (lower["Error"]["Code"], lower["Error"]["Message"], lower["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "InvalidParameterValueException",
+        " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2].",
+        400,
+    )
+    assert "Type" not in lower  # AWS's body has none for this one
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
+    assert client.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 2
+
+    client.update_function_configuration(FunctionName=name, Timeout=15)
+    wait_until(lambda: client.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "Successful")
+    v2 = publish_version(client, name)
+    greater = ("InvalidParameterValueException",
+               "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function",
+               400)
+    assert error(client.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v2,
+                 ProvisionedConcurrentExecutions=1) == greater
+    assert error(client.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v1,
+                 ProvisionedConcurrentExecutions=3) == greater
+
+
+# test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_concurrency ("exc_no_cap_requestresponse")
+def test_reserved_concurrency_zero_throttles_with_aws_error(client, account):
+    name = create_function(client, account=account)
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    response = _client_error(client.invoke, FunctionName=name, Payload=b"{}")
+    assert response["Error"] == {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert (response["Reason"], response["Type"], response["message"]) == (
+        "ReservedFunctionConcurrentInvocationLimitExceeded", "User", "Rate Exceeded.")
+    # AWS sends no Retry-After with a concurrency throttle: botocore would show it as retryAfterSeconds.
+    assert "retryAfterSeconds" not in response
+    assert "retry-after" not in response["ResponseMetadata"]["HTTPHeaders"]
