@@ -102,6 +102,11 @@ def run(seconds: float = 0.0) -> dict[str, object]:
           f"{len(streams)} log stream(s)")
     print(f"  gateway RSS after {WARM_UP_SECONDS:.0f} s: {_mib(first)}; end: {_mib(last)} "
           f"({figures['growth']:+.1%}); min {_mib(low)}, max {_mib(high)} (spread {figures['spread']:.1%}; target < 10%)")
+    second_half = [rss for at, rss in samples if at >= seconds / 2] or after_warm_up
+    figures["second_half_growth"] = (second_half[-1] - second_half[0]) / second_half[0]
+    figures["second_half_spread"] = (max(second_half) - min(second_half)) / second_half[0]
+    print(f"  second half of the run: {_mib(second_half[0])} -> {_mib(second_half[-1])} "
+          f"({figures['second_half_growth']:+.1%}; spread {figures['second_half_spread']:.1%})")
     print("  RSS every minute: " + ", ".join(_mib(rss) for at, rss in samples if int(at) % 60 < SAMPLE_SECONDS))
     return figures
 
