@@ -149,12 +149,12 @@ def test_event_payload_limit(clients):
     name, _ = async_function(clients)
     from botocore.exceptions import ClientError
 
+    payload = json.dumps({"data": "x" * (1024 * 1024)}).encode()
     with pytest.raises(ClientError) as error:
-        clients["lambda"].invoke(FunctionName=name, InvocationType="Event",
-                                 Payload=json.dumps({"data": "x" * (1024 * 1024)}).encode())
+        clients["lambda"].invoke(FunctionName=name, InvocationType="Event", Payload=payload)
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
     assert error.value.response["Error"]["Message"] == (
-        "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+        f"{len(payload)} byte payload is too large for the Event invocation type (limit 1048576 bytes)"
     )
 
 

@@ -151,7 +151,8 @@ def test_pending_function_troubleshooting(special_gateway, cli_env, tmp_path):
     """'Function in Pending state': an invoke during Pending answers the guide's
     ResourceConflictException, get-function shows Pending with its reason, and
     ``wait function-active-v2`` returns once the function is Active."""
-    gateway = special_gateway(LAMBDA_STATE_TRANSITION_DELAY_MS="1500")
+    # Long enough for two awslocal commands (each ~1.5 s to start) on a loaded machine.
+    gateway = special_gateway(LAMBDA_STATE_TRANSITION_DELAY_MS="8000")
     env = env_for(gateway, cli_env)
     from .conftest import python_zip
 
