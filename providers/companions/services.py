@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 from urllib.parse import parse_qs
@@ -17,7 +18,7 @@ from gateway.http import HttpRequest, HttpResponse
 
 from gateway.protocol.validation.messages import echo
 
-from . import dynamodb_stream_records, kinesis_shards, s3_hosts, sts_sessions
+from . import dynamodb_stream_records, kinesis_shards, s3_hosts, sqs_direct, sqs_queues, sts_sessions
 from .change_notices import dynamodb_keys, kinesis_keys
 from .checks import s3 as s3_checks
 from .checks.common import Answer, passed_through, raised_in
@@ -139,8 +140,26 @@ def _select_error(error: BaseException) -> Optional[ServiceError]:
 
 
 class SqsProvider(MotoProvider):
+    """SQS with queues that stay fast and consistent under concurrent consumers (``sqs_queues``)."""
+
     service = moto_service = "sqs"
     backends = ("sqs",)
+
+    def app(self) -> Any:
+        if self._app is not None:
+            return self._app
+        app = super().app()
+        sqs_queues.install()  # moto's SQS models are loaded now
+        return app
+
+    def check_params(self, context: RequestContext, operation: "OperationModel", params: dict[str, Any]) -> None:
+        self.app()  # moto's SQS, patched, before its backend is called
+        sqs_direct.answer(operation.name, context.account_id, context.region, params)
+
+    def on_reset(self) -> None:
+        queues = _sqs_queues() if "moto.sqs.models" in sys.modules else []
+        super().on_reset()
+        sqs_queues.wake_waiters(queues)  # long polls on the queues just forgotten end now
 
     def environ(self, context: RequestContext, request: HttpRequest) -> dict[str, Any]:
         environ = super().environ(context, request)
@@ -176,6 +195,14 @@ class SqsProvider(MotoProvider):
                 message = f"The request must contain the parameter {member}."
                 return self._error(context, request, 400, "MissingParameter", message)
         return None
+
+
+def _sqs_queues() -> list[Any]:
+    """Every queue of every account and region moto's SQS holds."""
+    from moto.sqs.models import sqs_backends
+
+    return [queue for account in list(sqs_backends.values()) for backend in list(account.values())
+            for queue in list(backend.queues.values())]
 
 
 class SnsProvider(MotoProvider):
