@@ -17,6 +17,7 @@ BENCHES = [
     "event_invoke_bench",
     "code_upload_bench",
     "kinesis_bench",
+    "sqs_bench",
     "invoke_memory_bench",  # 10 minutes (BENCH_MEMORY_SECONDS)
 ]
 
