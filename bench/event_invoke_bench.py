@@ -4,9 +4,10 @@
 measured in one run on the same disk (``DATA_DIR`` under the system's temporary
 directory).
 
-The function has reserved concurrency 0, so accepted events wait in the queue
-(retries pushed beyond the run): only the path up to the 202 is measured, not
-the function's runs competing for the CPU.
+The function has reserved concurrency 0: each accepted event is journaled and
+answered 202, then ends as AWS ends it (``ZeroReservedConcurrency``, no
+destination here) without running, so the path up to the 202 is what is
+measured, not the function's runs competing for the CPU.
 """
 
 from __future__ import annotations
