@@ -105,7 +105,7 @@ class SqsPoller(Poller):
                     batch = gatherer.gather(LONG_POLL_SECONDS if first else EXTRA_WORKER_WAIT_SECONDS,
                                             self.stopping.is_set)
                 except QueueGone:
-                    if not first:
+                    if not first or self.stopping.is_set():  # (a reset deletes every queue)
                         return
                     self._queue_gone()
                     continue
