@@ -12,7 +12,7 @@ a JSON object, and then:
 - else answers ``{}``.
 
 Before answering it sends ``{"event", "size", "started", "ended", "raised",
-"failed"}`` to the queue in its ``RESULTS`` variable (an event over 200 KB is
+"failed", "function"}`` to the queue in its ``RESULTS`` variable (an event over 200 KB is
 reported by its records' ids, bodies' first 100 characters and attributes).
 """
 
@@ -65,7 +65,7 @@ def handler(event, context):
          "attributes": r["attributes"]} for r in records]}
     _sqs.send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps({
         "event": reported, "size": size, "started": started, "ended": time.time(), "raised": raised,
-        "failed": failed}))
+        "failed": failed, "function": context.function_name}))
     if raised:
         raise RuntimeError("failing on purpose")
     if answers:

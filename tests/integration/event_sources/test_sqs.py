@@ -179,6 +179,18 @@ def test_a_disabled_mapping_leaves_messages_until_enabled(clients, reports, repo
     clients.empties(url)
 
 
+def test_an_update_takes_effect_without_waiting_for_the_long_poll(clients, reports, reporter):
+    other = clients.reporter(reports.url)
+    url, arn = clients.queue()
+    uuid_ = clients.mapping(reporter, arn)  # its poller now waits in a 20 s long poll
+    clients.lam.update_event_source_mapping(UUID=uuid_, FunctionName=other)
+    clients.state_becomes(uuid_, "Enabled")
+    clients.sqs.send_message(QueueUrl=url, MessageBody="after the update")
+    found = reports.until(arn, lambda found: len(found) >= 1, timeout=10)
+    assert [(report["function"], bodies([report])) for report in found] == [(other, ["after the update"])]
+    clients.empties(url)
+
+
 def test_a_deleted_queue_leaves_the_mapping_enabled_and_polling_resumes(clients, reports, reporter, gateway):
     url, arn = clients.queue()
     uuid_ = clients.mapping(reporter, arn)
