@@ -22,7 +22,7 @@ VISIBLE, DELAYED, IN_FLIGHT = 0, 1, 2
 DEDUPLICATION_MS = 5 * 60 * 1000
 # Receipt handles of deleted messages, remembered so that deleting again
 # succeeds as on SQS; the oldest are forgotten beyond this many.
-DELETED_HANDLES_KEPT = 50_000
+DELETED_HANDLES_KEPT = 10_000
 
 _ATTRIBUTE = "_gateway_sqs_state"
 
