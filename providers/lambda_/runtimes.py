@@ -20,9 +20,12 @@ walkthroughs) are still accepted and reported as deprecated.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 AL2023 = "Amazon Linux 2023"
 AL2 = "Amazon Linux 2"
@@ -127,7 +130,8 @@ ENUM_ORDER: tuple[str, ...] = (
     "dotnet10",
 )
 
-# What AWS recommends instead of a blocked runtime: the newest of its family.
+# What AWS recommends instead of a blocked runtime without a recorded answer
+# (specs/runtimes/upgrades.json): the newest of its family.
 _FAMILY_LATEST = {
     "nodejs": "nodejs24.x",
     "python": "python3.14",
@@ -150,7 +154,17 @@ def blocked(identifier: str) -> bool:
     return runtime is not None and not runtime.accepts_create
 
 
+UPGRADES_FILE = Path(__file__).resolve().parents[2] / "specs" / "runtimes" / "upgrades.json"
+
+
+#: AWS's recorded recommendation per blocked runtime (read-only).
+RECORDED_UPGRADES: Mapping[str, str] = MappingProxyType(json.loads(UPGRADES_FILE.read_text())["upgrades"])
+
+
 def upgrade_for(identifier: str) -> str:
+    recorded = RECORDED_UPGRADES.get(identifier)
+    if recorded is not None:
+        return recorded
     for prefix, latest in _FAMILY_LATEST.items():
         if identifier.startswith(prefix):
             return latest
