@@ -28,6 +28,7 @@ import os
 import resource
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -141,9 +142,11 @@ class SandboxExecutor(Executor):
                       "Cached": 0, "SwapCached": 0, "Active": 0, "Inactive": 0, "SwapTotal": 0, "SwapFree": 0,
                       "Dirty": 0, "Writeback": 0, "AnonPages": 0, "Mapped": 0, "Shmem": 0}
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial")
-            partial.write_text("".join(f"{name + ':':<16}{value:>8} kB\n" for name, value in fields.items()))
-            partial.replace(path)
+            # Environments of one size may start at once: each writes its own file, then renames it.
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f"{memory_mb}.", suffix=".partial",
+                                             delete=False) as partial:
+                partial.write("".join(f"{name + ':':<16}{value:>8} kB\n" for name, value in fields.items()))
+            os.replace(partial.name, path)
         return path
 
     @staticmethod

@@ -255,6 +255,18 @@ def test_a_function_calls_the_gateway_only_as_its_own_account(gateway_for, execu
     assert "refused (admin call from a function) POST /_localstack/state/reset => 403" in logs
 
 
+@needs_sandbox
+def test_environments_of_a_new_size_start_together(special_gateway) -> None:
+    """Concurrent cold starts share the sandbox's per-size files (/proc/meminfo) without tripping on each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = client_for(special_gateway(LAMBDA_RUNTIME_EXECUTOR="sandbox").url, max_pool_connections=8)
+    name = create_function(client, MemorySize=333 + os.getpid() % 100)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: client.invoke(FunctionName=name, Payload=b"{}"), range(6)))
+    assert [a.get("FunctionError") for a in answers] == [None] * 6, [a["Payload"].read() for a in answers]
+
+
 # Hostile functions, contained ------------------------------------------------------------------------
 @pytest.mark.parametrize("executor", EXECUTORS, indirect=True)
 def test_allocating_past_memory_size_is_out_of_memory(client, executor) -> None:
