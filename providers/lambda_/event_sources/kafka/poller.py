@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import abstractmethod
 from typing import Any, Optional, Sequence
 
 from ...backend.mappings import NO_RECORDS_PROCESSED, OK, problem
@@ -91,9 +92,9 @@ class KafkaPoller(Poller):
         self._floors: dict[int, int] = {}
         self._error_lock = threading.Lock()
 
+    @abstractmethod
     def bootstrap_servers(self) -> str:
         """``host:port,host:port`` of the brokers; SourceUnavailable when they cannot be known."""
-        raise NotImplementedError
 
     # Reporting ---------------------------------------------------------------------------------
     def report(self, last_processing_result: str) -> None:
