@@ -66,7 +66,9 @@ class ParamValidator:
     def __init__(self, service_model: ServiceModel, settings: Optional[ValidationSettings] = None) -> None:
         self.service_model = service_model
         self.settings = settings or ValidationSettings()
-        self._compiler = CheckCompiler(self.settings, skip_trees(service_model, self.settings.skip))
+        self._compiler = CheckCompiler(
+            self.settings, skip_trees(service_model, self.settings.skip, self.settings.member_patterns)
+        )
         self._operations: dict[str, Optional[Check]] = {}
         self._lock = threading.Lock()  # compiling is once per operation; checking needs no lock
 

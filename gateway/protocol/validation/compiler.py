@@ -149,7 +149,7 @@ class CheckCompiler:
                         check(item, f"{path}.{index}.member", errors)
 
             return check_elements
-        rules = scalar_rules(shape, kinds, self._patterns, self.settings)
+        rules = scalar_rules(shape, kinds, self._patterns, self.settings, skips.pattern if skips else None)
         not_null = self.settings.nested_not_null and "required" not in kinds
         if not rules:
             return None
@@ -179,7 +179,8 @@ class CheckCompiler:
         return check_elements
 
     def _scalar(self, shape: Shape, skips: Optional[Skips]) -> Optional[Check]:
-        rules = scalar_rules(shape, skips.kinds if skips else frozenset(), self._patterns, self.settings)
+        rules = scalar_rules(shape, skips.kinds if skips else frozenset(), self._patterns, self.settings,
+                             skips.pattern if skips else None)
         if not rules:
             return None
         render = renderer(shape)

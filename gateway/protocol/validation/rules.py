@@ -34,9 +34,12 @@ Predicate = Callable[[Any], bool]
 _NUMBERS = (int, float)
 
 
-def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict, settings: Optional["ValidationSettings"] = None) -> tuple:
+def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict, settings: Optional["ValidationSettings"] = None,
+                 printed_pattern: Optional[str] = None) -> tuple:
     """Rules of a string, blob or number shape; ``patterns`` caches compiled
-    patterns; ``settings`` words enums and patterns as the service prints them."""
+    patterns; ``settings`` words enums and patterns as the service prints them;
+    ``printed_pattern`` is the pattern printed at this very member, if the
+    settings name one there (the model's is still the one checked)."""
     type_name = shape.type_name
     meta = shape.metadata
     rules: list = []
@@ -50,7 +53,7 @@ def scalar_rules(shape: Shape, kinds: frozenset, patterns: dict, settings: Optio
                 rules.append((
                     lambda v, m=matches, n=limit: type(v) is not str or len(v) > n or m(v),
                     "Member must satisfy regular expression pattern: "
-                    + (settings.pattern_text(shape) if settings else meta["pattern"]),
+                    + (printed_pattern or (settings.pattern_text(shape) if settings else meta["pattern"])),
                 ))
         if "enum" in meta and "enum" not in kinds:
             allowed = frozenset(meta["enum"])

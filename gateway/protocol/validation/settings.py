@@ -1,9 +1,10 @@
 """Per-service validation settings (``specs/validation/<service>.json``).
 
 A setting switches off checks a service does not make, or reports in its own
-way (the provider then does it). ``ValidationSettings`` is the file;
-``skip_trees`` turns its ``skip`` paths into a tree per operation, checked
-against the service model.
+way (the provider then does it), or words a constraint as the service prints it.
+``ValidationSettings`` is the file; ``skip_trees`` turns its ``skip`` paths and
+per-member ``patterns`` into a tree per operation, checked against the service
+model.
 """
 
 from __future__ import annotations
@@ -34,17 +35,20 @@ class ValidationSettings:
     end with "Member must not be null" (AWS does so for Lambda, not for every
     service); ``enumOrder``, mapping a shape name to its enum values in the
     order AWS prints them (its order is not always the model's); ``patterns``,
-    mapping a shape name to the regular expression AWS prints for it (the
-    service's own, where it differs from the model's; the model's pattern is
-    still the one checked). Other keys (``$comment``, ``providerChecks``...)
-    document why. ``specs/validation/settings.schema.json`` is the file's schema.
+    mapping a shape name, or one member's path ``Operation.Member[.member...]``
+    (AWS prints one model shape differently per operation), to the regular
+    expression AWS prints there (the service's own, where it differs from the
+    model's; the model's pattern is still the one checked; a member's entry wins
+    over its shape's). Other keys (``$comment``, ``providerChecks``...) document
+    why. ``specs/validation/settings.schema.json`` is the file's schema.
     """
 
     enabled: bool = True
     nested_not_null: bool = True
     skip: Mapping[str, frozenset] = field(default_factory=dict)
     enum_order: Mapping[str, tuple] = field(default_factory=dict)
-    patterns: Mapping[str, str] = field(default_factory=dict)
+    patterns: Mapping[str, str] = field(default_factory=dict)  # shape name -> printed pattern
+    member_patterns: Mapping[str, str] = field(default_factory=dict)  # "Operation.Member..." -> printed pattern
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ValidationSettings":
@@ -55,12 +59,14 @@ class ValidationSettings:
             if unknown or "." not in path:
                 raise ValueError(f"validation settings: bad skip entry {path!r}: {sorted(kinds)}")
             skip[path] = KINDS if _ALL in kinds else kinds
+        patterns = dict(_entries(data.get("patterns")))
         return cls(
             enabled=bool(data.get("enabled", True)),
             nested_not_null=bool(data.get("nestedNotNull", True)),
             skip=skip,
             enum_order={name: tuple(values) for name, values in _entries(data.get("enumOrder"))},
-            patterns=dict(_entries(data.get("patterns"))),
+            patterns={key: text for key, text in patterns.items() if "." not in key},
+            member_patterns={key: text for key, text in patterns.items() if "." in key},
         )
 
     def enum_text(self, shape: Shape) -> list:
@@ -78,6 +84,12 @@ class ValidationSettings:
         """The pattern AWS prints for a shape (default: the model's)."""
         return self.patterns.get(shape.name, shape.metadata["pattern"])
 
+    def member_pattern_text(self, operation: str, member: str, shape: Shape) -> str:
+        """The pattern AWS prints for one member of an operation's input
+        (``member``: ``FunctionName``, ``Layers.member``...), for providers that
+        word a pattern violation themselves."""
+        return self.member_patterns.get(f"{operation}.{member}") or self.pattern_text(shape)
+
     @classmethod
     def load(cls, service: str, directory: Path = SETTINGS_DIR) -> "ValidationSettings":
         path = directory / f"{service}.json"
@@ -93,31 +105,48 @@ def _entries(section: Optional[Mapping[str, Any]]) -> list:
 
 @dataclass
 class Skips:
-    """The constraint kinds not checked at one node of an operation's input."""
+    """The settings of one node of an operation's input: the constraint kinds not
+    checked there, and the pattern printed there (None: the shape's)."""
 
     kinds: frozenset = frozenset()
     children: dict = field(default_factory=dict)
+    pattern: Optional[str] = None
 
     def child(self, name: str) -> Optional["Skips"]:
         return self.children.get(name)
 
 
-def skip_trees(service_model: ServiceModel, skip: Mapping[str, frozenset]) -> dict[str, Skips]:
-    """``{"Op.A.B": kinds}`` -> a tree per operation, checked against the model."""
+def skip_trees(
+    service_model: ServiceModel, skip: Mapping[str, frozenset], member_patterns: Optional[Mapping[str, str]] = None,
+) -> dict[str, Skips]:
+    """``{"Op.A.B": kinds}`` and ``{"Op.A.B": printed pattern}`` -> a tree per
+    operation, checked against the model (a printed pattern must sit on a
+    string member the model gives a pattern)."""
     trees: dict[str, Skips] = {}
     for path, kinds in skip.items():
-        operation_name, *steps = path.split(".")
-        if operation_name not in service_model.operation_names:
-            raise ValueError(f"validation settings: unknown operation in {path!r}")
-        shape = service_model.operation_model(operation_name).input_shape
-        node = trees.setdefault(operation_name, Skips())
-        for step in steps:
-            shape = _step(shape, step)
-            if shape is None:
-                raise ValueError(f"validation settings: {path!r} is not in the model")
-            node = node.children.setdefault(step, Skips())
+        node, _ = _node(trees, service_model, path)
         node.kinds = node.kinds | kinds
+    for path, text in (member_patterns or {}).items():
+        node, shape = _node(trees, service_model, path)
+        if "pattern" not in shape.metadata:
+            raise ValueError(f"validation settings: {path!r} has no pattern in the model")
+        node.pattern = text
     return trees
+
+
+def _node(trees: dict[str, Skips], service_model: ServiceModel, path: str) -> tuple[Skips, Shape]:
+    """The tree node for ``Op.A.B`` (made on the way), and the model's shape there."""
+    operation_name, *steps = path.split(".")
+    if operation_name not in service_model.operation_names or not steps:
+        raise ValueError(f"validation settings: {path!r} names no member of a known operation")
+    shape = service_model.operation_model(operation_name).input_shape
+    node = trees.setdefault(operation_name, Skips())
+    for step in steps:
+        shape = _step(shape, step)
+        if shape is None:
+            raise ValueError(f"validation settings: {path!r} is not in the model")
+        node = node.children.setdefault(step, Skips())
+    return node, shape
 
 
 def _step(shape: Optional[Shape], step: str) -> Optional[Shape]:

@@ -87,14 +87,17 @@ class LambdaApiBase:
         operation_action, pattern = self._action_and_pattern(context)
         return Caller(context.account_id, context.region, action or operation_action, pattern)
 
-    @staticmethod
-    def _action_and_pattern(context: RequestContext) -> tuple[str, Optional[str]]:
-        """The operation's IAM action, and the pattern its FunctionName must match."""
+    def _action_and_pattern(self, context: RequestContext) -> tuple[str, Optional[str]]:
+        """The operation's IAM action, and the pattern its FunctionName must match,
+        as AWS prints it for this operation (specs/validation/lambda.json)."""
         operation = context.operation
         if operation is None:
             return "GetFunction", None
         member = operation.input_shape.members.get("FunctionName") if operation.input_shape else None
-        return iam_action(operation.name), member.metadata.get("pattern") if member is not None else None
+        if member is None or "pattern" not in member.metadata:
+            return iam_action(operation.name), None
+        settings = self.gateway.codec("lambda").validator.settings
+        return iam_action(operation.name), settings.member_pattern_text(operation.name, "FunctionName", member)
 
     def function_not_found(self, ref: FunctionRef, qualifier: Optional[str] = None) -> ServiceError:
         return not_found(

@@ -102,3 +102,59 @@ def test_get_function_concurrency_names_a_missing_function_unqualified(aws_clien
     assert response["Error"]["Message"].startswith("Function not found: arn:aws:lambda:")
     assert response["Error"]["Message"].endswith(f":function:{name}")
     assert response["Type"] == "User"
+
+
+def test_starting_position_enum_in_aws_order(aws_client, function):
+    # event_source_mapping/test_api.snapshot.json, TestLambdaEventSourceMappings::
+    # test_create_starting_position_validation_exceptions[sqs] (and [kinesis], [dynamodb]),
+    # create_invalid_starting_position_param: checked before the source, no Type.
+    response = error_of(aws_client("lambda").create_event_source_mapping, FunctionName=function,
+                        EventSourceArn="arn:aws:sqs:us-east-1:000000000000:wording-queue", StartingPosition="0")
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value '0' at 'startingPosition' failed to satisfy constraint: "
+                   "Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]",
+    }
+    assert "Type" not in response
+
+
+LAYER = "arn:aws:lambda:us-east-1:000000000000:layer:wording-layer"
+
+
+def test_layer_arn_patterns_as_aws_prints_them_per_operation(aws_client):
+    # One model shape (LayerVersionArn), two printed forms. test_lambda_api.snapshot.json, TestLambdaLayer::
+    # test_layer_exceptions get_layer_version_by_arn_exc_invalidarn, and ::test_layer_function_exceptions
+    # add_layer_arn_without_version_exc (whose "length less than or equal to 140" is the 2023 maximum; the
+    # model's, checked and printed here, is 2048).
+    client = aws_client("lambda")
+    response = error_of(client.get_layer_version_by_arn, Arn=LAYER)
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": f"1 validation error detected: Value '{LAYER}' at 'arn' failed to satisfy constraint: "
+                   r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|"
+                   r"(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+",
+    }
+    response = error_of(client.create_function, FunctionName=unique("wording"), Runtime="python3.12",
+                        Role="arn:aws:iam::000000000000:role/r", Handler="index.handler",
+                        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18}, Layers=[LAYER])
+    message = response["Error"]["Message"]
+    assert message.startswith(f"1 validation error detected: Value '[{LAYER}]' at 'layers' failed to satisfy "
+                              "constraint: Member must satisfy constraint: [Member must have length less than or equal")
+    assert message.endswith(
+        r"Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:"
+        r"[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
+    )
+
+
+def test_create_function_name_pattern_as_aws_prints_it(aws_client):
+    # test_lambda_api.snapshot.json, TestLambdaFunction::test_function_arns, invalid_function_name_exc.
+    response = error_of(aws_client("lambda").create_function, FunctionName="invalid:function:name",
+                        Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r", Handler="index.handler",
+                        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+    assert response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'invalid:function:name' at 'functionName' failed to satisfy "
+                   r"constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
+                   r"([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)"
+                   r"(:(\$LATEST|[a-zA-Z0-9-_]+))?",
+    }
