@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from . import runtimes, vpc
 from .arns import function_arn
+from .durable.config import stored_durable_config
 from .models import LATEST, CodeInfo, new_revision_id, now_timestamp
 
 DEFAULT_MEMORY = 128
@@ -106,10 +107,13 @@ def new_config(
     for member in _PASSTHROUGH:
         if request.get(member) is not None:
             config[member] = copy.deepcopy(request[member])
+    if config.get("DurableConfig") is not None:
+        config["DurableConfig"] = stored_durable_config(config["DurableConfig"])
     return config
 
 
 def apply_update(config: dict[str, Any], request: dict[str, Any], region: str, layers: Optional[list]) -> None:
+    previous_durable = dict(config.get("DurableConfig") or {})
     """UpdateFunctionConfiguration: change only what the request names."""
     for member in ("Role", "Handler", "Description", "Timeout", "MemorySize"):
         if member in request:
@@ -153,4 +157,6 @@ def apply_update(config: dict[str, Any], request: dict[str, Any], region: str, l
                 config[member] = copy.deepcopy(request[member])
             else:
                 config.pop(member, None)
+    if request.get("DurableConfig"):  # an update changes the members it names
+        config["DurableConfig"] = stored_durable_config({**previous_durable, **request["DurableConfig"]})
     config["LastModified"] = now_timestamp()

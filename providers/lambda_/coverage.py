@@ -19,10 +19,6 @@ MANAGED_INSTANCES = (
     "Lambda Managed Instances: capacity providers run functions on EC2 instances in the caller's VPC; "
     "there is no local equivalent, and storing them without running anything would mislead"
 )
-DURABLE = (
-    "durable functions: needs the durable execution runtime (checkpointed, resumable invocations), "
-    "which the local data plane does not provide"
-)
 
 NOT_IMPLEMENTED: dict[str, str] = {
     # Lambda Managed Instances (2025-11-30 API)
@@ -32,19 +28,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
     "DeleteCapacityProvider": MANAGED_INSTANCES,
     "ListCapacityProviders": MANAGED_INSTANCES,
     "ListFunctionVersionsByCapacityProvider": MANAGED_INSTANCES,
-    # Durable functions (2025-12-01 API)
-    "CheckpointDurableExecution": DURABLE,
-    "GetDurableExecution": DURABLE,
-    "GetDurableExecutionHistory": DURABLE,
-    "GetDurableExecutionState": DURABLE,
-    "ListDurableExecutionsByFunction": DURABLE,
-    "StopDurableExecution": DURABLE,
-    "PauseDurableExecution": DURABLE,
-    "ResumeDurableExecution": DURABLE,
-    "DeleteDurableExecution": DURABLE,
-    "SendDurableExecutionCallbackSuccess": DURABLE,
-    "SendDurableExecutionCallbackFailure": DURABLE,
-    "SendDurableExecutionCallbackHeartbeat": DURABLE,
 }
 
 

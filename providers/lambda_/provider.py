@@ -18,6 +18,7 @@ from gateway.provider import Provider
 from .api.aliases import AliasesApi
 from .api.code_signing import CodeSigningApi
 from .api.concurrency import ConcurrencyApi
+from .api.durable import DurableExecutionsApi
 from .api.event_invoke_configs import EventInvokeConfigsApi
 from .api.event_source_mappings import EventSourceMappingsApi
 from .api.functions import FunctionsApi
@@ -33,6 +34,8 @@ from .api.errors import answering_aws_errors, aws_error
 from .backend.errors import FunctionNotFound, LambdaError
 from .backend.service import LambdaBackend
 from .backend.values import Caller, InvokeOptions
+from .durable.config import time_scale as durable_time_scale
+from .durable.service import DurableService
 from .event_sources.clients import ClientCache
 from .event_sources.manager import PollerManager
 from .event_sources.plugins import PollerPlugins
@@ -65,6 +68,7 @@ class LambdaProvider(
     CodeSigningApi,
     SettingsApi,
     InvokeApi,
+    DurableExecutionsApi,
     Provider,
 ):
     service = "lambda"
@@ -95,6 +99,9 @@ class LambdaProvider(
         self.invocations.on_slot_released = self.async_queue.wake
         # What the API layer, the function-URL router and the pollers call (backend/).
         self.backend = LambdaBackend(gateway, self.stores, self.invocations, self.async_queue)
+        # Durable executions (durable/): started by invokes of functions with DurableConfig.
+        self.durable = DurableService(self.backend, durable_time_scale(gateway.config),
+                                      self.stores.state_dir if gateway.config.persistence else None)
         # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
         self.pollers = PollerManager(self.backend, PollerPlugins(gateway.config),
                                      ClientCache(gateway.config, self._gateway_url, gateway.notices))
@@ -197,6 +204,9 @@ class LambdaProvider(
     def on_start(self) -> None:
         super().on_start()  # unfinished state transitions
         self.pollers.start()  # mappings restored with PERSISTENCE=1 poll again
+        resumed = self.durable.load()  # durable executions go on where they were
+        if resumed:
+            log.info("resumed %d durable execution(s) of a previous run", resumed)
         if self.event_journal is None:
             return
         records = self.event_journal.load()
@@ -281,6 +291,7 @@ class LambdaProvider(
     def on_reset(self) -> None:
         self.backend.mappings_reset()  # pollers stop before their mappings go
         self.async_queue.clear()
+        self.durable.reset()
         self.invocations.reset()
         self.reset_functions()  # stores.reset + on_function_deleted hooks
 
@@ -288,6 +299,7 @@ class LambdaProvider(
         self.pollers.stop()
         self.stop_functions()
         self.async_queue.stop()
+        self.durable.shutdown()
         self.invocations.shutdown()
 
     def info(self) -> dict[str, Any]:

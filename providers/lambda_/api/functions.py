@@ -30,6 +30,7 @@ from ..store import LambdaStore
 from ..vpc import VpcResolver
 from .base import LambdaApiBase, conflict, invalid_parameter, not_found
 from .layers import layers_unzipped_size
+from ..durable.config import check_durable_config
 from .tags import validate_tags
 from .versions import publish_version
 
@@ -110,6 +111,7 @@ class FunctionsApi(LambdaApiBase):
         validation.validate_configuration(request)
         validation.validate_logging_config(request.get("LoggingConfig"))
         validation.validate_zip_package(package_type, request.get("Runtime"), request.get("Handler"))
+        check_durable_config(request.get("DurableConfig"))
         validate_tags(request.get("Tags") or {})
         store = self.store(context)
         if ref.name in store.functions:
@@ -358,6 +360,7 @@ class FunctionsApi(LambdaApiBase):
             if config.get("PackageType") == "Zip" and "Runtime" in request and not request["Runtime"]:
                 raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
             validation.validate_logging_config(request.get("LoggingConfig"), config.get("LoggingConfig"))
+            check_durable_config(request.get("DurableConfig"), config.get("DurableConfig"), updating=True)
             apply_update(config, request, context.region, layers)
             mark_updating(config)
             store.save_function(function)

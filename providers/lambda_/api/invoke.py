@@ -71,6 +71,8 @@ class InvokeApi(LambdaApiBase):
             check_json_payload(payload)
         else:
             payload = b"{}"
+        if target.config.get("DurableConfig"):  # starts a durable execution (api/durable.py)
+            return self.durable_invoke(context, request, target, payload, invocation_type)
         options = InvokeOptions(request_id=context.request_id, client_context=request.get("ClientContext"),
                                 log_type=request.get("LogType") or "None")
         outcome = self.backend.invoke(target, payload, invocation_type, options)

@@ -1,0 +1,149 @@
+"""A durable execution as the service keeps it: plain data, no threads, no HTTP.
+
+Operations are kept in AWS's ``Operation`` shape (timestamps as epoch seconds),
+in the order they started (``GetDurableExecutionState`` answers them so).
+Every change to an operation stamps it with the execution's next change number
+(``changes``), so a checkpoint can answer exactly the operations changed since
+the token it consumed was issued (``NewExecutionState``), including those an
+outside call (a callback, a timer) changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+TERMINAL_OPERATION = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED"})
+TERMINAL_EXECUTION = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
+
+
+def now() -> float:
+    return time.time()
+
+
+@dataclass
+class Timer:
+    """A moment the execution waits for: ``kind`` is ``wait`` (a WAIT ends),
+    ``retry`` (a STEP becomes READY), ``callback`` / ``heartbeat`` (a CALLBACK
+    times out) or ``execution`` (the whole execution times out)."""
+
+    due: float  # wall-clock seconds, already scaled
+    kind: str
+    operation_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"due": self.due, "kind": self.kind, "op": self.operation_id}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> "Timer":
+        return Timer(float(data["due"]), str(data["kind"]), str(data["op"]))
+
+
+@dataclass
+class Execution:
+    arn: str
+    name: str
+    execution_id: str
+    account_id: str
+    region: str
+    function_name: str
+    version: str  # the qualified version every invocation runs ($LATEST or a number)
+    function_arn: str  # the version's ARN
+    input_payload: str
+    durable_config: dict[str, Any]
+    parent: Optional[tuple[str, str]] = None  # a chained invoke's (parent execution arn, operation id)
+    start: float = field(default_factory=now)
+    status: str = "RUNNING"
+    end: Optional[float] = None
+    result: Optional[str] = None
+    error: Optional[dict[str, Any]] = None
+    operations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> Operation, in start order
+    changed_at: dict[str, int] = field(default_factory=dict)  # id -> change number of its last change
+    changes: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    callbacks: dict[str, str] = field(default_factory=dict)  # callback id -> operation id
+    pause_details: Optional[dict[str, Any]] = None
+    # Runtime only (not persisted): the invocation in flight and what it must be told.
+    token: Optional[str] = None  # the checkpoint token the next checkpoint must present
+    token_change: int = 0  # ``changes`` when ``token`` was issued
+    invoking: bool = False
+    replay_wanted: bool = False  # something the function waits for happened during the invocation
+    updated_ids: list[str] = field(default_factory=list)  # operations changed outside since the last invocation
+    invocation_failures: int = 0
+    # The EXECUTION operation's SUCCEED/FAIL checkpoint: (status, result, error), written
+    # when the invocation that sent it completes (its InvocationCompleted comes first).
+    due_timers: list[Timer] = field(default_factory=list)  # fired while an invocation ran (see service)
+    persisted: tuple[int, int] = (0, 0)  # (changes, events) the journal holds
+    interrupted: bool = False  # loaded from the journal with an invocation in flight
+    pending_end: Optional[tuple[str, Optional[str], Optional[dict[str, Any]]]] = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL_EXECUTION
+
+    # Operations --------------------------------------------------------------------------------
+    def put_operation(self, operation: dict[str, Any], outside: bool = False) -> None:
+        """Store ``operation`` (new or changed) with the next change number;
+        ``outside``: changed by something other than the function's checkpoint."""
+        self.changes += 1
+        self.operations[operation["Id"]] = operation
+        self.changed_at[operation["Id"]] = self.changes
+        if outside and operation["Id"] not in self.updated_ids:
+            self.updated_ids.append(operation["Id"])
+
+    def changed_since(self, change: int) -> list[dict[str, Any]]:
+        return [copy.deepcopy(self.operations[op_id]) for op_id, number in self.changed_at.items()
+                if number > change]
+
+    def operation_list(self) -> list[dict[str, Any]]:
+        return list(self.operations.values())
+
+    def execution_operation(self) -> dict[str, Any]:
+        return self.operations[self.execution_id]
+
+    # Summaries ----------------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """AWS's ``Execution`` (ListDurableExecutionsByFunction)."""
+        item: dict[str, Any] = {
+            "DurableExecutionArn": self.arn,
+            "DurableExecutionName": self.name,
+            "FunctionArn": self.function_arn,
+            "Status": self.status,
+            "StartTimestamp": self.start,
+        }
+        if self.end is not None:
+            item["EndTimestamp"] = self.end
+        return item
+
+    # Persistence --------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn, "name": self.name, "id": self.execution_id, "account": self.account_id,
+            "region": self.region, "function": self.function_name, "version": self.version,
+            "function_arn": self.function_arn, "input": self.input_payload, "config": self.durable_config,
+            "start": self.start, "status": self.status, "end": self.end, "result": self.result,
+            "error": self.error, "operations": list(self.operations.values()), "events": self.events,
+            "timers": [timer.to_json() for timer in self.timers], "callbacks": self.callbacks,
+            "updated_ids": self.updated_ids, "in_flight": self.invoking, "parent": self.parent,
+            "pause": self.pause_details,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> "Execution":
+        execution = Execution(
+            arn=data["arn"], name=data["name"], execution_id=data["id"], account_id=data["account"],
+            region=data["region"], function_name=data["function"], version=data["version"],
+            function_arn=data["function_arn"], input_payload=data["input"], durable_config=data["config"],
+            start=data["start"], status=data["status"], end=data["end"], result=data["result"],
+            error=data["error"], events=list(data["events"]),
+            timers=[Timer.from_json(timer) for timer in data["timers"]], callbacks=dict(data["callbacks"]),
+            updated_ids=list(data.get("updated_ids") or []), interrupted=bool(data.get("in_flight")),
+            parent=tuple(data["parent"]) if data.get("parent") else None,  # type: ignore[arg-type]
+            pause_details=data.get("pause"),
+        )
+        for operation in data["operations"]:
+            execution.put_operation(operation)
+        return execution

@@ -1,0 +1,630 @@
+"""The durable execution service: executions, their invocations, timers and callbacks.
+
+One lock guards every execution; HTTP never reaches here (``api/durable.py``
+speaks to clients). An execution is invoked by one thread at a time
+(``_invocations``): each invocation gets a fresh checkpoint token and the
+execution's operations, and when it answers ``PENDING`` the execution waits
+for a timer, a callback or a chained invoke, whichever arrives first, before
+it is invoked again.
+
+A timer that falls due while an invocation runs is held until that invocation
+checkpoints (the SDK's "refresh" checkpoints then see the wait ended) or ends
+(then ``InvocationCompleted`` precedes ``WaitSucceeded``, as in AWS's histories,
+even when ``LAMBDA_DURABLE_TIME_SCALE`` makes waits shorter than an invocation).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..arns import function_arn
+from ..backend.errors import LambdaError
+from ..backend.values import Caller, InvokeOptions
+from . import checkpoint, history
+from .config import MAX_EXECUTION_TIMEOUT, is_durable
+from .errors import AlreadyStarted, CallbackClosed, Conflict, InvalidParameter, NotFound
+from .ids import EXECUTION_ARN, execution_arn, new_execution_id, new_token
+from .journal import COMPACT_BYTES, DurableJournal, change_record
+from .model import TERMINAL_OPERATION, Execution, Timer, now
+from .timers import TimerThread
+
+if TYPE_CHECKING:
+    from ..backend.service import LambdaBackend
+    from ..invocation.service import InvokeTarget
+
+log = logging.getLogger("lambda.durable")
+
+#: Operations sent in the invocation input; the SDK pages the rest with GetDurableExecutionState.
+INPUT_PAGE = 1000
+DEFAULT_PAGE = 100
+#: Invocations that end in a function error (a crash, a timeout, a retryable SDK error)
+#: before the execution fails with that error.
+MAX_INVOCATION_FAILURES = 3
+UNPAUSED = ("RUNNING",)
+
+
+def _millis(value: Any) -> Any:
+    return int(value * 1000) if isinstance(value, (int, float)) else value
+
+
+def input_operation(operation: dict[str, Any]) -> dict[str, Any]:
+    """An operation as the invocation input carries it (JSON: timestamps in epoch milliseconds)."""
+    converted = dict(operation)
+    for key in ("StartTimestamp", "EndTimestamp"):
+        if key in converted:
+            converted[key] = _millis(converted[key])
+    for details, key in (("StepDetails", "NextAttemptTimestamp"), ("WaitDetails", "ScheduledEndTimestamp")):
+        if key in (converted.get(details) or {}):
+            converted[details] = dict(converted[details], **{key: _millis(converted[details][key])})
+    return converted
+
+
+class DurableService:
+    def __init__(self, backend: "LambdaBackend", scale: float, state_dir: Optional[Path]) -> None:
+        self._backend = backend
+        self.scale = scale
+        self._lock = threading.RLock()
+        self._ended = threading.Condition(self._lock)
+        self._executions: dict[str, Execution] = {}
+        self._names: dict[tuple[str, str, str, str], str] = {}  # (account, region, function, name) -> arn
+        self._tokens: dict[str, str] = {}  # current checkpoint token -> arn
+        self._callbacks: dict[str, str] = {}  # open callback id -> arn
+        self._children: dict[str, tuple[str, str]] = {}  # child execution arn -> (parent arn, operation id)
+        self._timers = TimerThread(self._timer_fired)
+        self._journal = DurableJournal(state_dir / "durable-executions.log") if state_dir is not None else None
+
+    # Lifecycle ---------------------------------------------------------------------------------
+    def load(self) -> int:
+        """``PERSISTENCE=1``: executions of a previous run, their timers re-armed, and
+        those interrupted mid-invocation (or with news for the function) invoked again."""
+        if self._journal is None:
+            return 0
+        resumed = 0
+        with self._lock:
+            for execution in self._journal.load():
+                self._index(execution)
+                if execution.finished:
+                    continue
+                for timer in execution.timers:
+                    self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+                if execution.interrupted or execution.updated_ids:
+                    execution.interrupted = False
+                    self._invoke_soon(execution)
+                resumed += 1
+        return resumed
+
+    def reset(self) -> None:
+        with self._lock:
+            for execution in self._executions.values():
+                execution.status = "STOPPED" if not execution.finished else execution.status
+            self._executions.clear()
+            self._names.clear()
+            self._tokens.clear()
+            self._callbacks.clear()
+            self._children.clear()
+            self._timers.clear()
+            if self._journal is not None:
+                self._journal.clear()
+            self._ended.notify_all()
+
+    def shutdown(self) -> None:
+        self._timers.stop()
+        if self._journal is not None:
+            self._journal.close()
+
+    def _index(self, execution: Execution) -> None:
+        self._executions[execution.arn] = execution
+        self._names[(execution.account_id, execution.region, execution.function_name, execution.name)] = execution.arn
+        if not execution.finished:
+            for callback_id, op_id in execution.callbacks.items():
+                if execution.operations.get(op_id, {}).get("Status") not in TERMINAL_OPERATION:
+                    self._callbacks[callback_id] = execution.arn
+        if execution.parent is not None:
+            self._children[execution.arn] = tuple(execution.parent)  # type: ignore[assignment]
+
+    def _persist(self, execution: Execution, whole: bool = False) -> None:
+        """Write what changed in ``execution`` to the journal (under the lock); it is
+        on disk when this returns."""
+        if self._journal is None:
+            return
+        if whole:
+            self._journal.put(execution)
+        else:
+            self._journal.write(change_record(execution, *execution.persisted))
+        execution.persisted = (execution.changes, len(execution.events))
+        if self._journal.size > COMPACT_BYTES:
+            self._journal.rewrite(list(self._executions.values()))
+
+    # Starting ------------------------------------------------------------------------------------
+    def start(self, target: "InvokeTarget", payload: bytes, name: Optional[str],
+              parent: Optional[tuple[str, str]] = None) -> Execution:
+        """A new execution of ``target`` (its version), invoked at once; with a
+        ``name`` already used for the function: the same execution when the input
+        is the same, DurableExecutionAlreadyStartedException when not."""
+        input_payload = payload.decode("utf-8", "replace")
+        with self._lock:
+            if name is not None:
+                known = self._executions.get(self._names.get((target.account_id, target.region,
+                                                                target.function_name, name), ""))
+                if known is not None:
+                    if known.input_payload == input_payload and not known.finished:
+                        return known
+                    raise AlreadyStarted(f"Durable execution with name {name} already exists.")
+            execution_id = new_execution_id()
+            name = name or execution_id
+            config = dict(target.config.get("DurableConfig") or {})
+            execution = Execution(
+                arn=execution_arn(target.region, target.account_id, target.function_name, target.version, name,
+                                  execution_id),
+                name=name, execution_id=execution_id, account_id=target.account_id, region=target.region,
+                function_name=target.function_name, version=target.version,
+                function_arn=function_arn(target.region, target.account_id, target.function_name, target.version),
+                input_payload=input_payload, durable_config=config, parent=parent,
+            )
+            execution.put_operation({
+                "Id": execution_id, "Type": "EXECUTION", "StartTimestamp": execution.start, "Status": "STARTED",
+                "ExecutionDetails": {"InputPayload": input_payload},
+            })
+            timeout = int(config.get("ExecutionTimeout") or MAX_EXECUTION_TIMEOUT)
+            history.add(execution, "ExecutionStarted",
+                        {"Input": history.data(input_payload), "ExecutionTimeout": timeout}, at=execution.start)
+            timer = Timer(execution.start + timeout * self.scale, "execution", execution_id)
+            execution.timers.append(timer)
+            self._index(execution)
+            self._persist(execution, whole=True)
+            self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+            self._invoke_soon(execution)
+            return execution
+
+    def wait_for_end(self, arn: str, timeout: float) -> Optional[Execution]:
+        """The execution once it has ended, or None after ``timeout`` seconds."""
+        deadline = now() + timeout
+        with self._lock:
+            while True:
+                execution = self._executions.get(arn)
+                if execution is None or execution.finished:
+                    return execution
+                left = deadline - now()
+                if left <= 0:
+                    return None
+                self._ended.wait(left)
+
+    # Invocations ---------------------------------------------------------------------------------
+    def _invoke_soon(self, execution: Execution) -> None:
+        """Invoke the function for ``execution`` unless an invocation runs (it will
+        look again when it ends) or the execution is paused or over."""
+        if execution.finished or execution.status not in UNPAUSED:
+            return
+        if execution.invoking:
+            execution.replay_wanted = True
+            return
+        execution.invoking = True
+        threading.Thread(target=self._invocations, args=(execution.arn,), name="durable-invoke", daemon=True).start()
+
+    def _invocations(self, arn: str) -> None:
+        while True:
+            with self._lock:
+                execution = self._executions.get(arn)
+                if execution is None or execution.finished or execution.status not in UNPAUSED:
+                    if execution is not None:
+                        execution.invoking = False
+                        if execution.status == "PAUSING":
+                            self._paused(execution)
+                    return
+                payload = self._invocation_input(execution)
+                self._persist(execution)  # in flight: a restart invokes again
+            request_id = str(uuid.uuid4())
+            started = now()
+            output, failure = self._invoke_function(execution, payload, request_id)
+            with self._lock:
+                again = self._invocation_ended(execution, started, request_id, output, failure)
+                if not again:
+                    execution.invoking = False
+                    if execution.status == "PAUSING":
+                        self._paused(execution)
+                    self._persist(execution)
+                    return
+
+    def _invocation_input(self, execution: Execution) -> bytes:
+        if execution.token is not None:
+            self._tokens.pop(execution.token, None)
+        execution.token = new_token()
+        execution.token_change = execution.changes
+        self._tokens[execution.token] = execution.arn
+        operations = execution.operation_list()
+        page = [input_operation(operation) for operation in operations[:INPUT_PAGE]]
+        document = {
+            "DurableExecutionArn": execution.arn,
+            "CheckpointToken": execution.token,
+            "InitialExecutionState": {"Operations": page,
+                                      "NextMarker": str(INPUT_PAGE) if len(operations) > INPUT_PAGE else ""},
+            "UpdatedOperationIds": list(execution.updated_ids),
+        }
+        execution.updated_ids = []
+        execution.replay_wanted = False
+        return json.dumps(document, separators=(",", ":")).encode()
+
+    def _invoke_function(self, execution: Execution, payload: bytes,
+                         request_id: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+        """The SDK's answer ({"Status": ...}), or the invocation's failure as an ErrorObject."""
+        caller = Caller(execution.account_id, execution.region)
+        try:
+            target = self._backend.resolve(execution.function_name, execution.version, caller=caller)
+            outcome = self._backend.invoke(target, payload, "RequestResponse", InvokeOptions(request_id=request_id))
+        except LambdaError as error:
+            return None, {"ErrorType": type(error).__name__, "ErrorMessage": error.message}
+        except Exception as error:  # the invocation could not run at all (an internal error)
+            log.exception("durable invocation of %s failed", execution.arn)
+            return None, {"ErrorType": "ServiceException", "ErrorMessage": str(error)}
+        body = outcome.payload
+        try:
+            answer = json.loads(body) if body else None
+        except ValueError:
+            answer = None
+        if outcome.function_error:
+            error = answer if isinstance(answer, dict) else {}
+            return None, {"ErrorType": str(error.get("errorType") or outcome.function_error),
+                          "ErrorMessage": str(error.get("errorMessage") or body.decode("utf-8", "replace"))}
+        if not isinstance(answer, dict) or answer.get("Status") not in ("SUCCEEDED", "FAILED", "PENDING"):
+            return None, {"ErrorType": "InvalidDurableExecutionOutput",
+                          "ErrorMessage": "The function did not answer a durable execution status "
+                                          "(is it wrapped by a durable execution SDK?)."}
+        return answer, None
+
+    def _invocation_ended(self, execution: Execution, started: float, request_id: str,
+                          output: Optional[dict[str, Any]], failure: Optional[dict[str, Any]]) -> bool:
+        """Record the invocation's end; True when the function must be invoked again now."""
+        if execution.token is not None:
+            self._tokens.pop(execution.token, None)
+            execution.token = None
+        if execution.finished:  # stopped or timed out meanwhile
+            return False
+        details: dict[str, Any] = {"StartTimestamp": started, "EndTimestamp": now(), "RequestId": request_id}
+        status = output.get("Status") if output else None
+        error = failure or (output.get("Error") if status == "FAILED" else None)
+        if error:
+            details["Error"] = history.error(error)
+        history.add(execution, "InvocationCompleted", details)
+        if execution.pending_end is not None:
+            self._finish(execution, *execution.pending_end)
+            return False
+        if status == "SUCCEEDED":
+            self._finish(execution, "SUCCEEDED", output.get("Result"), None)  # type: ignore[union-attr]
+            return False
+        if status == "FAILED":
+            self._finish(execution, "FAILED", None, error or {})
+            return False
+        if failure is not None:
+            execution.invocation_failures += 1
+            if execution.invocation_failures >= MAX_INVOCATION_FAILURES:
+                self._finish(execution, "FAILED", None, failure)
+                return False
+            return True
+        execution.invocation_failures = 0
+        self._apply_due_timers(execution)
+        return execution.replay_wanted or bool(execution.updated_ids)
+
+    def _finish(self, execution: Execution, status: str, result: Optional[str],
+                error: Optional[dict[str, Any]]) -> None:
+        execution.status, execution.end = status, now()
+        execution.result, execution.error = result, error
+        execution.pending_end = None
+        operation = dict(execution.execution_operation())
+        operation["Status"], operation["EndTimestamp"] = status, execution.end
+        execution.put_operation(operation)
+        if status == "SUCCEEDED":
+            history.add(execution, "ExecutionSucceeded", {"Result": history.data(result)}, at=execution.end)
+        elif status == "FAILED":
+            history.add(execution, "ExecutionFailed", {"Error": history.error(error)}, at=execution.end)
+        elif status == "TIMED_OUT":
+            history.add(execution, "ExecutionTimedOut", {"Error": history.error(error)}, at=execution.end)
+        else:
+            history.add(execution, "ExecutionStopped", {"Error": history.error(error)}, at=execution.end)
+        if execution.token is not None:
+            self._tokens.pop(execution.token, None)
+            execution.token = None
+        for callback_id in execution.callbacks:
+            self._callbacks.pop(callback_id, None)
+        execution.timers = []
+        self._ended.notify_all()
+        parent = self._children.pop(execution.arn, None)
+        if parent is not None:
+            self._chained_ended(parent, execution)
+
+    # Checkpoints ----------------------------------------------------------------------------------
+    def checkpoint(self, arn: str, token: str, updates: list[dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            execution = self._by_token(arn, token)
+            try:
+                checkpoint.validate(execution, updates)
+            except checkpoint.InvalidUpdate as problem:
+                raise InvalidParameter(str(problem)) from None
+            since = execution.token_change
+            self._apply_due_timers(execution)
+            callbacks_before = len(execution.callbacks)
+            effects = checkpoint.apply(execution, updates, self.scale)
+            for callback_id in list(execution.callbacks)[callbacks_before:]:
+                self._callbacks[callback_id] = execution.arn
+            for timer in effects.timers:
+                execution.timers.append(timer)
+                self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+            if effects.cancelled_timers:
+                execution.timers = [t for t in execution.timers if t.operation_id not in effects.cancelled_timers]
+            for chained in effects.chained:
+                self._start_chained(execution, chained)
+            response: dict[str, Any] = {"NewExecutionState": {"Operations": execution.changed_since(since)}}
+            self._tokens.pop(token, None)
+            if effects.execution_ended:
+                execution.token = None
+            else:
+                execution.token = new_token()
+                execution.token_change = execution.changes
+                self._tokens[execution.token] = execution.arn
+                response["CheckpointToken"] = execution.token
+            self._persist(execution)
+            return response
+
+    def state(self, arn: str, token: str, marker: Optional[str], max_items: Optional[int]) -> dict[str, Any]:
+        with self._lock:
+            execution = self._by_token(arn, token)
+            operations = execution.operation_list()
+            start = self._marker(marker, len(operations))
+            size = max_items or DEFAULT_PAGE
+            page = operations[start:start + size]
+            answer: dict[str, Any] = {"Operations": [dict(operation) for operation in page]}
+            if start + size < len(operations):
+                answer["NextMarker"] = str(start + size)
+            return answer
+
+    @staticmethod
+    def _marker(marker: Optional[str], count: int) -> int:
+        if not marker:
+            return 0
+        if not marker.isdigit() or int(marker) > count:
+            raise InvalidParameter(f"Invalid marker: {marker}")
+        return int(marker)
+
+    def _by_token(self, arn: str, token: str) -> Execution:
+        execution = self._executions.get(arn)
+        if execution is None or self._tokens.get(token) != arn:
+            raise InvalidParameter("Invalid checkpoint token.")
+        return execution
+
+    # Timers ------------------------------------------------------------------------------------------
+    def _timer_fired(self, arn: str, kind: str, operation_id: str) -> None:
+        with self._lock:
+            execution = self._executions.get(arn)
+            if execution is None or execution.finished:
+                return
+            timer = next((t for t in execution.timers if t.kind == kind and t.operation_id == operation_id), None)
+            if timer is None or timer.due > now() + 0.001:
+                return
+            if kind == "execution":
+                execution.timers.remove(timer)
+                self._finish(execution, "TIMED_OUT", None,
+                             {"ErrorType": "States.Timeout", "ErrorMessage": "The durable execution timed out."})
+                self._persist(execution)
+                return
+            if execution.invoking:  # held until the invocation checkpoints or ends
+                if timer not in execution.due_timers:
+                    execution.due_timers.append(timer)
+                return
+            self._apply_timer(execution, timer)
+            self._persist(execution)
+            self._invoke_soon(execution)
+
+    def _apply_due_timers(self, execution: Execution) -> None:
+        due, execution.due_timers = execution.due_timers, []
+        for timer in due:
+            self._apply_timer(execution, timer)
+
+    def _apply_timer(self, execution: Execution, timer: Timer) -> None:
+        if timer in execution.timers:
+            execution.timers.remove(timer)
+        operation = execution.operations.get(timer.operation_id)
+        if operation is None:
+            return
+        status = operation["Status"]
+        if timer.kind == "wait" and status == "STARTED":
+            checkpoint.complete_outside(execution, timer.operation_id, "SUCCEEDED")
+        elif timer.kind == "retry" and status == "PENDING":
+            checkpoint.step_ready(execution, timer.operation_id)
+        elif timer.kind in ("callback", "heartbeat") and status == "STARTED":
+            error_type = checkpoint.CALLBACK_TIMEOUT if timer.kind == "callback" else checkpoint.CALLBACK_HEARTBEAT
+            checkpoint.complete_outside(execution, timer.operation_id, "TIMED_OUT",
+                                        error={"ErrorType": error_type, "ErrorMessage": "Callback timed out"})
+            self._callbacks.pop(operation["CallbackDetails"]["CallbackId"], None)
+            execution.timers = [t for t in execution.timers if t.operation_id != timer.operation_id]
+        else:
+            return
+        execution.replay_wanted = True
+
+    # Callbacks ----------------------------------------------------------------------------------------
+    def complete_callback(self, account_id: str, callback_id: str, result: Optional[bytes],
+                          error: Optional[dict[str, Any]]) -> None:
+        with self._lock:
+            execution, operation_id = self._open_callback(account_id, callback_id)
+            if error is None:
+                text = (result or b"").decode("utf-8", "replace")
+                checkpoint.complete_outside(execution, operation_id, "SUCCEEDED", result=text)
+            else:
+                checkpoint.complete_outside(execution, operation_id, "FAILED", error=error)
+            self._callbacks.pop(callback_id, None)
+            execution.timers = [t for t in execution.timers if t.operation_id != operation_id]
+            self._persist(execution)
+            self._invoke_soon(execution)
+
+    def heartbeat(self, account_id: str, callback_id: str) -> None:
+        with self._lock:
+            execution, operation_id = self._open_callback(account_id, callback_id)
+            started = next((e for e in reversed(execution.events)
+                            if e.get("Id") == operation_id and e["EventType"] == "CallbackStarted"), None)
+            seconds = (started or {}).get("CallbackStartedDetails", {}).get("HeartbeatTimeout")
+            if not seconds:
+                return
+            execution.timers = [t for t in execution.timers
+                                if not (t.operation_id == operation_id and t.kind == "heartbeat")]
+            timer = Timer(now() + seconds * self.scale, "heartbeat", operation_id)
+            execution.timers.append(timer)
+            self._timers.add(timer.due, execution.arn, timer.kind, operation_id)
+            self._persist(execution)
+
+    def _open_callback(self, account_id: str, callback_id: str) -> tuple[Execution, str]:
+        arn = self._callbacks.get(callback_id)
+        execution = self._executions.get(arn or "")
+        if execution is None:
+            known = next((e for e in self._executions.values() if callback_id in e.callbacks), None)
+            if known is not None and known.account_id == account_id:
+                raise CallbackClosed("The callback ID token has either expired or the callback associated with "
+                                     "the token has already been closed.")
+            raise NotFound("The callback ID does not exist.")
+        if execution.account_id != account_id:
+            raise NotFound("The callback ID does not exist.")
+        return execution, execution.callbacks[callback_id]
+
+    # Chained invokes -----------------------------------------------------------------------------------
+    def _start_chained(self, execution: Execution, chained: checkpoint.ChainedStart) -> None:
+        caller = Caller(execution.account_id, execution.region)
+        payload = (chained.payload if chained.payload is not None else "{}").encode()
+        try:
+            target = self._backend.resolve(chained.function_name, None, caller=caller)
+        except LambdaError as error:
+            checkpoint.complete_outside(execution, chained.operation_id, "FAILED",
+                                        error={"ErrorType": type(error).__name__, "ErrorMessage": error.message})
+            execution.replay_wanted = True
+            return
+        chained.event["ChainedInvokeStartedDetails"]["ExecutedVersion"] = target.version
+        if is_durable(target.config):
+            child = self.start(target, payload, None, parent=(execution.arn, chained.operation_id))
+            chained.event["ChainedInvokeStartedDetails"]["DurableExecutionArn"] = child.arn
+            return
+        link = (execution.arn, chained.operation_id)
+        threading.Thread(target=self._run_plain_chained, args=(link, target, payload), name="durable-chained",
+                         daemon=True).start()
+
+    def _run_plain_chained(self, link: tuple[str, str], target: "InvokeTarget", payload: bytes) -> None:
+        """A chained invoke of a function that is not durable: one ordinary invocation."""
+        try:
+            outcome = self._backend.invoke(target, payload, "RequestResponse")
+            body = outcome.payload.decode("utf-8", "replace")
+            error = None
+            if outcome.function_error:
+                try:
+                    answer = json.loads(body)
+                except ValueError:
+                    answer = {}
+                answer = answer if isinstance(answer, dict) else {}
+                error = {"ErrorType": str(answer.get("errorType") or outcome.function_error),
+                         "ErrorMessage": str(answer.get("errorMessage") or body)}
+        except LambdaError as failure:
+            body, error = "", {"ErrorType": type(failure).__name__, "ErrorMessage": failure.message}
+        with self._lock:
+            self._complete_chained(link, None if error else body, error)
+
+    def _chained_ended(self, link: tuple[str, str], child: Execution) -> None:
+        if child.status == "SUCCEEDED":
+            self._complete_chained(link, child.result, None)
+        else:
+            self._complete_chained(link, None, child.error or {"ErrorType": child.status})
+
+    def _complete_chained(self, link: tuple[str, str], result: Optional[str],
+                          error: Optional[dict[str, Any]]) -> None:
+        execution = self._executions.get(link[0])
+        if execution is None or execution.finished:
+            return
+        operation = execution.operations.get(link[1])
+        if operation is None or operation["Status"] != "STARTED":
+            return
+        if error is None:
+            checkpoint.complete_outside(execution, link[1], "SUCCEEDED", result=result)
+        else:
+            checkpoint.complete_outside(execution, link[1], "FAILED", error=error)
+        self._persist(execution)
+        self._invoke_soon(execution)
+
+    # Control plane -------------------------------------------------------------------------------------
+    def find(self, account_id: str, arn: str) -> Execution:
+        execution = self._executions.get(arn)
+        match = EXECUTION_ARN.match(arn)
+        if execution is None or match is None or match["account"] != account_id:
+            raise NotFound(f"Durable execution not found: {arn}")
+        return execution
+
+    def read(self, account_id: str, arn: str, reader: Callable[[Execution], Any]) -> Any:
+        with self._lock:
+            return reader(self.find(account_id, arn))
+
+    def executions_of(self, account_id: str, region: str, function_name: str) -> list[Execution]:
+        with self._lock:
+            return [e for e in self._executions.values()
+                    if (e.account_id, e.region, e.function_name) == (account_id, region, function_name)]
+
+    def stop(self, account_id: str, arn: str, error: Optional[dict[str, Any]]) -> float:
+        with self._lock:
+            execution = self.find(account_id, arn)
+            if execution.finished:
+                raise InvalidParameter(f"Durable execution {arn} has already ended with status {execution.status}.")
+            self._finish(execution, "STOPPED", None, error or {})
+            self._persist(execution)
+            return execution.end  # type: ignore[return-value]
+
+    def pause(self, account_id: str, arn: str, reason: Optional[str], timeout_paused: bool) -> None:
+        with self._lock:
+            execution = self.find(account_id, arn)
+            if execution.status != "RUNNING":
+                raise Conflict(f"Cannot pause a durable execution in status {execution.status}.")
+            execution.pause_details = {"PauseRequestTimestamp": now(), "ExecutionTimeoutPaused": bool(timeout_paused)}
+            if reason:
+                execution.pause_details["Reason"] = reason
+            if execution.invoking:
+                execution.status = "PAUSING"
+            else:
+                self._paused(execution)
+            self._persist(execution)
+
+    def _paused(self, execution: Execution) -> None:
+        execution.status = "PAUSED"
+        history.add(execution, "ExecutionPaused", {})
+
+    def resume(self, account_id: str, arn: str) -> None:
+        with self._lock:
+            execution = self.find(account_id, arn)
+            if execution.status not in ("PAUSED", "PAUSING"):
+                raise Conflict(f"Cannot resume a durable execution in status {execution.status}.")
+            was_paused = execution.status == "PAUSED"
+            execution.status = "RUNNING"
+            execution.pause_details = None
+            if was_paused:
+                history.add(execution, "ExecutionResumed", {})
+                execution.replay_wanted = True
+                self._persist(execution)
+                self._invoke_soon(execution)
+            else:
+                self._persist(execution)
+
+    def delete(self, account_id: str, arn: str) -> float:
+        with self._lock:
+            execution = self.find(account_id, arn)
+            if not execution.finished:
+                raise Conflict(f"Durable execution {arn} is not in a terminal state: {execution.status}.")
+            del self._executions[arn]
+            self._names.pop((execution.account_id, execution.region, execution.function_name, execution.name), None)
+            if self._journal is not None:
+                self._journal.write({"op": "delete", "id": arn})
+            return now()
+
+
+def error_payload(error: Optional[dict[str, Any]]) -> bytes:
+    """A failed execution as a synchronous invoke answers it (the Lambda error document)."""
+    error = error or {}
+    document: dict[str, Any] = {"errorMessage": error.get("ErrorMessage") or "", "errorType": error.get("ErrorType")
+                                or "Error"}
+    if error.get("StackTrace"):
+        document["stackTrace"] = error["StackTrace"]
+    return json.dumps(document).encode()
+
