@@ -44,15 +44,16 @@ run: install
 # Tools the tests drive besides Python: curl (provided.* bootstraps, function
 # URLs), zip and jq (the user guide's commands), node (Node.js functions),
 # chromium (Debian's package: the browser-attack tests drive a real headless one),
+# chromedriver (Debian's chromium-driver: selenium drives the resource browser's pages),
 # dockerd (Debian's docker.io: the docker executor's tests start an engine of their own
 # when none runs).
-TEST_TOOLS := curl zip node jq chromium dockerd
+TEST_TOOLS := curl zip node jq chromium chromedriver dockerd
 
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/; s/dockerd/docker.io/'); \
+	  pkgs=$$(echo "$$missing" | sed 's/node/nodejs/; s/chromedriver/chromium-driver/; s/dockerd/docker.io/'); \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
@@ -62,8 +63,9 @@ test-tools:
 protocol-tests: install
 	@$(VPY) -m tests.support.protocol_data >/dev/null
 
+# Screenshots and other artifacts tests keep: test-artifacts/ (git ignores it).
 test: install test-tools protocol-tests
-	$(VPY) -m pytest $(PYTEST_ARGS)
+	TEST_ARTIFACTS_DIR=$${TEST_ARTIFACTS_DIR:-test-artifacts} $(VPY) -m pytest $(PYTEST_ARGS)
 
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
