@@ -37,6 +37,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_DOCKER_FLAGS": ("", "`docker` executor: extra `docker run` flags (`-e`, `--env-file`, `-v`, `--add-host`, `--dns`, `-l`, `--ulimit`, `--network`, `-p`; others are refused)."),
     "LAMBDA_DOCKER_DNS": ("", "`docker` executor: DNS server(s) of function containers (comma-separated IPs)."),
     "LAMBDA_REMOVE_CONTAINERS": ("1", "`docker` executor: `0` keeps function containers (stopped) after their environment ends, for `docker logs`/`inspect`."),
+    "LAMBDA_DEBUG_MODE_CONFIG_PATH": ("", "Remote debugging: a YAML or JSON file mapping functions (names or ARNs, qualified or not; unqualified = `$LATEST`) to `debug-port`, `wait-for-attach`, `enforce-timeouts` (LocalStack's Lambda debug mode file; see README \"Remote debugging\"). Read at start."),
+    "LAMBDA_DEBUG_PORT": ("", "Remote debugging on this port (debugpy for Python, `--inspect` for Node.js, on 127.0.0.1) for `LAMBDA_DEBUG_FUNCTION`, or for every function, one environment at a time."),
+    "LAMBDA_DEBUG_FUNCTION": ("", "The function `LAMBDA_DEBUG_PORT` debugs: a name, `name:version` or an ARN (default: every function)."),
+    "LAMBDA_DEBUG_WAIT": ("0", "`1`: a function debugged through `LAMBDA_DEBUG_PORT` waits for the debugger to attach before its handler loads."),
     "BUCKET_MARKER_LOCAL": ("hot-reload", "S3 bucket name that marks S3Key as a local directory of code."),
     "ENFORCE_IAM": ("0", "`1` enforces function URL authorization (resource policies, SigV4) as AWS does."),
     "LAMBDA_EVENT_SOURCE_POLLER_<SOURCE>": ("default", "Which poller plugin reads a source (`SQS`, `KINESIS`, `DYNAMODB_STREAMS`, `KAFKA`, `SELF_MANAGED_KAFKA`, `MQ`, `DOCUMENTDB`): the variant of an entry point `<source>:<variant>` in group gateway.lambda.event_sources."),
@@ -87,6 +91,12 @@ def check(config: Config) -> None:
     for root in re.split(r"[:,]", config.string("LAMBDA_HOT_RELOAD_ROOTS")):
         if root.strip() and not os.path.isabs(root.strip()):
             raise ConfigError(f"LAMBDA_HOT_RELOAD_ROOTS: {root.strip()!r} is not an absolute directory")
+    from .invocation.debug_config import DebugConfigError, load as load_debug_config
+
+    try:
+        load_debug_config(config.env)
+    except DebugConfigError as error:
+        raise ConfigError(str(error)) from None
     if config.integer("LAMBDA_CODE_LOCATION_EXPIRES", 600, 1) > 604_800:
         raise ConfigError("LAMBDA_CODE_LOCATION_EXPIRES must be at most 604800 (a week, as S3 allows)")
 

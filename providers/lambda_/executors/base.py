@@ -15,9 +15,12 @@ import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from gateway.config import Config
+
+if TYPE_CHECKING:
+    from .debugger import DebugSpec
 
 
 class ExecutorError(Exception):
@@ -57,6 +60,9 @@ class EnvironmentSpec:
     # network of its own, its address there, as soon as it is known (None: unknown).
     on_cgroup: Callable[[int], None] = lambda cgroup_id: None
     on_address: Callable[[Optional[str]], None] = lambda address: None
+    # The function is being debugged: start its runtime under a debugger on this
+    # port (executors whose ``supports_debugging`` is False ignore it).
+    debug: Optional["DebugSpec"] = None
 
 
 class RunningEnvironment(ABC):
@@ -79,6 +85,7 @@ class RunningEnvironment(ABC):
 
 class Executor(ABC):
     name = ""
+    supports_debugging = False  # honours EnvironmentSpec.debug (debugger.py)
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -16,7 +16,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 from . import nodes, pythons
 from .base import ExecutorError
@@ -157,15 +157,16 @@ def find_bootstrap(code_dir: Optional[Path], layers_dir: Optional[Path], paths: 
 
 
 def command(resolved: ResolvedRuntime, paths: Paths, handler: str, bootstrap: Optional[str] = None,
-            exec_wrapper: Optional[str] = None) -> list[str]:
+            exec_wrapper: Optional[str] = None, interpreter_args: Sequence[str] = ()) -> list[str]:
     """The runtime's command line. A managed runtime with ``AWS_LAMBDA_EXEC_WRAPPER``
     starts through the wrapper, as AWS's runtime bootstrap does (``exec wrapper
     runtime...`` in a shell: a missing wrapper exits 127, one that cannot run 126);
-    custom runtimes ignore it, as on AWS."""
+    custom runtimes ignore it, as on AWS. ``interpreter_args`` follow the
+    interpreter (a debugger's, ``debugger.py``)."""
     if resolved.family == "python":
-        runtime = [resolved.binary_at(paths), "-m", "awslambdaric", handler]
+        runtime = [resolved.binary_at(paths), *interpreter_args, "-m", "awslambdaric", handler]
     elif resolved.family == "nodejs":
-        runtime = [resolved.binary_at(paths), f"{paths.runtime}/index.mjs"]
+        runtime = [resolved.binary_at(paths), *interpreter_args, f"{paths.runtime}/index.mjs"]
     else:
         assert bootstrap is not None
         return [bootstrap]

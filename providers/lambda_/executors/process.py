@@ -32,6 +32,7 @@ from gateway.scratch import scratch_directory
 from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 from .cgroups import Cgroups, join_command
 from .child import ENV_MARKER, ChildEnvironment
+from .debugger import debugger_dir, interpreter_args, python_path
 from .layer_merge import MergedLayers
 from .layout import Paths, RuntimeResolver, command, find_bootstrap, runtime_family, runtime_variables
 
@@ -44,6 +45,7 @@ PASSED_THROUGH = ("SSL_CERT_FILE", "SSL_CERT_DIR")
 
 class ProcessExecutor(Executor):
     name = "process"
+    supports_debugging = True
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -81,6 +83,7 @@ class ProcessExecutor(Executor):
         try:
             bootstrap = (find_bootstrap(spec.code_dir, layers, paths, spec.code_is_hot_reload)
                          if resolved.family == "provided" else None)
+            debugger = debugger_dir(resolved.family, resolved.version, spec.debug)
         except (ExecutorError, OSError) as error:
             shutil.rmtree(workdir, ignore_errors=True)
             raise error if isinstance(error, ExecutorError) else ExecutorError(str(error)) from error
@@ -89,6 +92,8 @@ class ProcessExecutor(Executor):
         env.update(spec.environment)
         env.update(runtime_variables(resolved, paths, spec.runtime_api))
         env["TMPDIR"] = str(tmp)
+        if debugger:
+            env["PYTHONPATH"] = python_path(env.get("PYTHONPATH", ""), debugger)
         if runtime_family(spec.runtime) == "provided":
             for name in ("PWD", "SHLVL", "AWS_EXECUTION_ENV"):
                 env.pop(name, None)
@@ -103,7 +108,8 @@ class ProcessExecutor(Executor):
         try:
             process = subprocess.Popen(
                 join_command(cgroup, command(resolved, paths, spec.handler, bootstrap,
-                                             spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"))),
+                                             spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"),
+                                             interpreter_args(resolved, spec.debug))),
                 cwd=str(task), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )

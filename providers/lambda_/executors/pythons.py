@@ -14,6 +14,10 @@ interpreters are only read, never changed. Each such directory also holds a
 ``sitecustomize.py`` that puts the function's code and its layers' Python paths
 first on ``sys.path`` inside a sandbox, as AWS's Python runtimes do, without a
 ``PYTHONPATH`` AWS does not set.
+
+``debugpy`` (remote debugging, ``invocation/debugging.py``) is installed the same
+way into a directory of its own, ``<venv>/lambda-runtimes/debugpy/python3.x``:
+it is put on a function's path only while that function is being debugged.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Mapping, Optional
 RUNTIME_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 RIC_ROOT = Path(sys.prefix) / "lambda-runtimes"
 PACKAGES = ("awslambdaric", "boto3")
+DEBUGGER_PACKAGES = ("debugpy>=1.8,<2",)
 INTERPRETERS_VARIABLE = "LAMBDA_RUNTIME_INTERPRETERS"
 
 SITECUSTOMIZE = '''\
@@ -106,6 +111,14 @@ def has_ric(version: str) -> bool:
     return (ric_dir(version) / "awslambdaric").is_dir()
 
 
+def debugger_dir(version: str) -> Path:
+    return RIC_ROOT / "debugpy" / f"python{version}"
+
+
+def has_debugger(version: str) -> bool:
+    return (debugger_dir(version) / "debugpy").is_dir()
+
+
 def ensure_sitecustomize(version: str) -> None:
     path = ric_dir(version) / "sitecustomize.py"
     try:
@@ -117,33 +130,41 @@ def ensure_sitecustomize(version: str) -> None:
 
 
 def install_all() -> None:
-    """Install awslambdaric (+ boto3) for every CPython found; idempotent."""
+    """Install awslambdaric (+ boto3), and debugpy apart, for every CPython found; idempotent."""
     for version in RUNTIME_VERSIONS:
         interpreter = find_interpreter(version)
         if not interpreter:
             continue
         if has_ric(version):
             ensure_sitecustomize(version)
-            continue
-        target = ric_dir(version)
-        command = [interpreter, "-m", "pip"]
-        if subprocess.run([*command, "--version"], capture_output=True).returncode != 0:
-            # No pip of its own: the gateway's pip fetches wheels built for that version.
-            command = [sys.executable, "-m", "pip"]
-            extra = ["--python-version", version, "--only-binary=:all:"]
         else:
-            extra = []
-        result = subprocess.run(
-            [*command, "install", "-q", "--disable-pip-version-check", "--target", str(target), *extra, *PACKAGES],
-            capture_output=True, text=True,
-        )
-        if result.returncode == 0:
-            ensure_sitecustomize(version)
-            status = "installed"
-        else:
-            shutil.rmtree(target, ignore_errors=True)
-            status = f"skipped ({result.stderr.strip().splitlines()[-1:]})"
-        print(f"python{version}: awslambdaric {status} for {interpreter} in {target}")
+            status = _install(interpreter, version, ric_dir(version), PACKAGES)
+            if status == "installed":
+                ensure_sitecustomize(version)
+            print(f"python{version}: awslambdaric {status} for {interpreter} in {ric_dir(version)}")
+        if not has_debugger(version):
+            status = _install(interpreter, version, debugger_dir(version), DEBUGGER_PACKAGES)
+            print(f"python{version}: debugpy {status} for {interpreter} in {debugger_dir(version)}")
+
+
+def _install(interpreter: str, version: str, target: Path, packages: tuple[str, ...]) -> str:
+    """``pip install --target`` for that interpreter: "installed", or why it was skipped
+    (the target is removed then, so the next run tries again)."""
+    command = [interpreter, "-m", "pip"]
+    if subprocess.run([*command, "--version"], capture_output=True).returncode != 0:
+        # No pip of its own: the gateway's pip fetches wheels built for that version.
+        command = [sys.executable, "-m", "pip"]
+        extra = ["--python-version", version, "--only-binary=:all:"]
+    else:
+        extra = []
+    result = subprocess.run(
+        [*command, "install", "-q", "--disable-pip-version-check", "--target", str(target), *extra, *packages],
+        capture_output=True, text=True,
+    )
+    if result.returncode == 0:
+        return "installed"
+    shutil.rmtree(target, ignore_errors=True)
+    return f"skipped ({result.stderr.strip().splitlines()[-1:]})"
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from gateway.scratch import scratch_directory
 from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 from .cgroups import Cgroups, join_command
 from .child import ChildEnvironment, Spawner
+from .debugger import SANDBOX_DEBUGGER_DIR, debugger_dir, interpreter_args, python_path
 from .layer_merge import MergedLayers
 from .layout import SANDBOX_PATHS, RuntimeResolver, command, find_bootstrap, runtime_family, runtime_variables
 
@@ -94,6 +95,7 @@ def unavailable_reason() -> Optional[str]:
 
 class SandboxExecutor(Executor):
     name = "sandbox"
+    supports_debugging = True  # the network is the host's: a debug port on 127.0.0.1 is the IDE's to reach
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -206,6 +208,9 @@ class SandboxExecutor(Executor):
             binds += ["--ro-bind", resolved.runtime_dir, "/var/runtime"]
         if resolved.lang_prefix:
             binds += ["--ro-bind", resolved.lang_prefix, "/var/lang"]
+        debugger = debugger_dir(resolved.family, resolved.version, spec.debug)
+        if debugger:
+            binds += ["--ro-bind", debugger, SANDBOX_DEBUGGER_DIR]
         size = max(1, spec.ephemeral_storage_mb) * 1024 * 1024
         sandbox_args = [
             "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
@@ -222,10 +227,13 @@ class SandboxExecutor(Executor):
         if runtime_family(spec.runtime) == "provided":  # no shell, no language of AWS's in between
             for name in ("PWD", "SHLVL", "AWS_EXECUTION_ENV"):
                 variables.pop(name, None)
+        if debugger:
+            variables["PYTHONPATH"] = python_path(variables.get("PYTHONPATH", ""), SANDBOX_DEBUGGER_DIR)
         for name, value in variables.items():
             sandbox_args += ["--setenv", name, value]
         inner = [*self._limits, *command(resolved, SANDBOX_PATHS, spec.handler, bootstrap,
-                                         spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"))]
+                                         spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"),
+                                         interpreter_args(resolved, spec.debug))]
 
         cgroup = self.cgroups.create(spec.env_id, spec.memory_mb)
         cgroup_id = cgroup.v2_id() if cgroup is not None else None

@@ -90,6 +90,7 @@ class ExecutionEnvironment:
         self.out_of_memory = False  # the runtime was killed for exceeding MemorySize
         self.invocations = 0
         self.provisioned = False  # pre-started for provisioned concurrency: never expires idle
+        self.debugged = False  # started under a debugger (debugging.py): never expires idle either
         self._cond = threading.Condition()
         self._queued: Optional[_Pending] = None
         self._current: Optional[_Pending] = None

@@ -80,7 +80,8 @@ class VersionPool:
         now = time.monotonic()
         with self._lock:
             expired = [
-                env for env in self._idle if not env.provisioned and now - env.last_used >= keepalive_seconds
+                env for env in self._idle
+                if not env.provisioned and not env.debugged and now - env.last_used >= keepalive_seconds
             ]
             self._idle = [env for env in self._idle if env not in expired]
             for env in expired:

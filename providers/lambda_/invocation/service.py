@@ -24,6 +24,8 @@ from ..damage import checksum_problem
 from ..models import CodeInfo
 from ..store import Stores
 from .credentials import Credentials, ExecutionRoleCredentials
+from . import debug_config
+from .debugging import Debugging
 from .environment import ExecutionEnvironment, error_payload
 from .environment_origins import EnvironmentOrigins
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
@@ -106,6 +108,7 @@ class InvocationService:
         self._served_hosts: set[str] = set()
         self._executor: Optional[Executor] = None
         self.credentials = ExecutionRoleCredentials(config)
+        self.debugging = Debugging(debug_config.load(config.env))  # checked at start-up (config_check)
         # Connections from inside environments, recognised for the gateway (the provider registers it).
         self.origins = EnvironmentOrigins()
         self._unpacked = UnpackCache(stores.state_dir / "unpacked", account_limits(config).code_size_unzipped)
@@ -143,7 +146,15 @@ class InvocationService:
         Raises the backend's TooManyRequests (over the reserved or the account's
         concurrency) and FunctionNotActive (its code was found damaged)."""
         self._check_code(target)
-        slot = self._acquire_slot(target)
+        debug = self._debug_entry(target)
+        if debug is not None:  # one environment at a time while debugged (debugging.py)
+            self.debugging.acquire(debug, target.pool_key)
+        try:
+            slot = self._acquire_slot(target)
+        except TooManyRequests:
+            if debug is not None:
+                self.debugging.release(debug)
+            raise
         deferred = False
         try:
             pool = self._pool(target)
@@ -155,7 +166,7 @@ class InvocationService:
                     pool.release(env, False)
                     env, cold = pool.acquire()
                     result = self._run(target, env, invocation, cold)
-                keep = not result.timed_out and self.keepalive_seconds > 0
+                keep = not result.timed_out and (self.keepalive_seconds > 0 or env.debugged)
                 if result.chunks is not None:
                     result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep,
                                                         slot)
@@ -226,6 +237,9 @@ class InvocationService:
                 counts[key] = remaining
             else:
                 del counts[key]
+        debug = self._debug_entry(target)
+        if debug is not None:
+            self.debugging.release(debug)
         if self.on_slot_released is not None:
             self.on_slot_released(target.function_key)
 
@@ -285,8 +299,11 @@ class InvocationService:
         credentials = self.credentials.for_environment(config.get("Role", ""), target.function_name,
                                                        target.account_id, target.region, target.gateway_port)
         env_id = uuid.uuid4().hex
-        env = ExecutionEnvironment(env_id, int(config.get("Timeout", 3)), target.version,
-                                   init_timeout_seconds=self.start_timeout)
+        debug = self._debug_entry(target)
+        timeout, init_timeout = int(config.get("Timeout", 3)), self.start_timeout
+        if debug is not None:  # lifted while debugged (debugging.py)
+            timeout, init_timeout = self.debugging.timeouts(debug, timeout, init_timeout)
+        env = ExecutionEnvironment(env_id, timeout, target.version, init_timeout_seconds=init_timeout)
         group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{target.function_name}"
         stream = log_stream_name(target.version)
         env_log = EnvironmentLog(group, stream, self._shipper, (target.account_id, target.region, target.gateway_port),
@@ -334,6 +351,9 @@ class InvocationService:
                 on_cgroup=lambda cgroup_id: self.origins.cgroup(env_id, cgroup_id),
                 on_address=lambda address: self.origins.address(env_id, address),
             )
+            if debug is not None:
+                spec.debug = self.debugging.starting(debug, target.pool_key, env)
+                self._log_debugger(target, spec)
             running = self.executor.start(spec)
         except ExecutorError as error:
             env.stop()
@@ -349,6 +369,22 @@ class InvocationService:
         if target.code.hot_reload_dir:
             self._hot_reload.watch(target.code.hot_reload_dir, target.pool_key)
         return env
+
+    def _debug_entry(self, target: InvokeTarget) -> Optional[debug_config.DebugEntry]:
+        return self.debugging.entry_for(target.account_id, target.region, target.function_name, target.version)
+
+    def _log_debugger(self, target: InvokeTarget, spec: EnvironmentSpec) -> None:
+        if spec.debug is None:
+            return
+        name = f"{target.function_name}:{target.version}"
+        if not self.executor.supports_debugging:
+            log.warning("%s is configured for debugging on port %s, but the %s executor does not open debug ports: "
+                        "it runs without a debugger (its timeout is still lifted)", name, spec.debug.port,
+                        self.executor.name)
+            spec.debug = None
+            return
+        log.info("%s: debugger on 127.0.0.1:%s%s", name, spec.debug.port,
+                 ", waiting for it to attach before the handler loads" if spec.debug.wait_for_attach else "")
 
     def _environment_host(self) -> str:
         """This machine's address as environments reach it (the executor's answer)."""
@@ -472,6 +508,7 @@ class InvocationService:
             self._executor.reset()
         self._verified.clear()
         self.credentials.forget()
+        self.debugging.reset()
 
     def shutdown(self) -> None:
         self._stopping.set()
