@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install system-tools run test test-tools protocol-tests bench lint coverage parity clean
+.PHONY: install system-tools run test test-tools protocol-tests bench lint coverage parity conformance clean
 
 $(VPY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -81,6 +81,15 @@ coverage: install
 # (tests/support/parity.py); runs only those tests.
 parity: install test-tools
 	$(VPY) -m pytest -q -p no:cacheprovider -p tests.support.parity tests/integration $(PYTEST_ARGS)
+
+# AWS's durable-functions conformance requirements (PyPI aws-durable-execution-conformance-tests,
+# cached in ~/.cache/lambda-gateway/conformance/) run against a gateway started here, each with a
+# Python handler from conformance/handlers/python: prints "conformance: N/155 passed", per-suite
+# counts and each failure's first difference; writes conformance/results.json. CONFORMANCE_ARGS
+# picks requirements or suites (make conformance CONFORMANCE_ARGS="step 4-1").
+CONFORMANCE_ARGS ?=
+conformance: install
+	$(VPY) -m conformance $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

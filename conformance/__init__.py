@@ -1,0 +1,1 @@
+"""AWS's durable-functions conformance requirements, run against the gateway (``make conformance``)."""

@@ -1,0 +1,18 @@
+"""1-12 Retry exhaustion: a step that always fails, 4 attempts 1 s apart."""
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
+from aws_durable_execution_sdk_python.config import Duration, JitterStrategy, StepConfig
+from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+
+
+@durable_step
+def always_fail(step_context: StepContext) -> str:
+    raise RuntimeError(f"attempt {step_context.attempt} failed")
+
+
+RETRY = create_retry_strategy(RetryStrategyConfig(
+    max_attempts=4, initial_delay=Duration.from_seconds(1), backoff_rate=1, jitter_strategy=JitterStrategy.NONE))
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.step(always_fail(), config=StepConfig(retry_strategy=RETRY))

@@ -1,0 +1,12 @@
+"""1-5 A step returning None."""
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
+
+
+@durable_step
+def do_nothing(step_context: StepContext) -> None:
+    return None
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.step(do_nothing())

@@ -1,0 +1,9 @@
+"""2-1 Wait basic: one 2-second wait."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    context.wait(Duration.from_seconds(2))
+    return "waited"

@@ -1,0 +1,9 @@
+"""2-4 Wait in minutes: Duration.from_minutes(1) checkpoints 60 seconds."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    context.wait(Duration.from_minutes(1))
+    return "waited"

@@ -1,0 +1,10 @@
+"""4-11 Create callback (3-second timeout), wait 6 seconds, await: it timed out during the wait."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    callback = context.create_callback(name=event, config=CallbackConfig(timeout=Duration.from_seconds(3)))
+    context.wait(Duration.from_seconds(6))
+    return callback.result()

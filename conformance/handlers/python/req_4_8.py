@@ -1,0 +1,10 @@
+"""4-8 Create callback (5-second timeout), run a step, await: it times out."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    callback = context.create_callback(name=event, config=CallbackConfig(timeout=Duration.from_seconds(5)))
+    context.step(lambda _: "submitted")
+    return callback.result()

@@ -1,0 +1,9 @@
+"""5-2 Invoke with a name taken from the input."""
+import os
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.invoke(os.environ["ECHO_FUNCTION"], event["payload"], name=event["name"])

@@ -1,0 +1,18 @@
+"""6-12 Wait-for-condition's final state (2) feeds a step multiplying it by 10."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig, WaitForConditionDecision
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    threshold = event
+
+    def strategy(state: int, attempts_made: int) -> WaitForConditionDecision:
+        if state < threshold:
+            return WaitForConditionDecision.continue_waiting(Duration.from_seconds(1))
+        return WaitForConditionDecision.stop_polling()
+
+    final = context.wait_for_condition(lambda state, _: state + 1,
+                                       config=WaitForConditionConfig(wait_strategy=strategy, initial_state=0))
+    return context.step(lambda _: final * 10)

@@ -1,0 +1,11 @@
+"""7-15 Wait-for-callback completed with a success carrying no payload: the handler returns None."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+def submit(callback_id: str, submitter_context) -> None:
+    print(f"callback to complete: {callback_id}")
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.wait_for_callback(submit, name=event)

@@ -1,0 +1,18 @@
+"""9-10 Map tolerating 25 % failures of four items: two failures (50 %) stop it."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CompletionConfig, MapConfig
+
+from projection import project
+
+
+def process(ctx, item, index, items):
+    if item == "fail":
+        raise RuntimeError("item failed")
+    return item
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    config = MapConfig(max_concurrency=1, completion_config=CompletionConfig(tolerated_failure_percentage=25))
+    result = context.map(["fail", "fail", "c", "d"], process, name="percentage", config=config)
+    return project(result, "completionReason", "successCount", "failureCount", "totalCount")

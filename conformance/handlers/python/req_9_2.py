@@ -1,0 +1,9 @@
+"""9-2 Map without a name: each iteration doubles its item directly."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import MapConfig
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.map(event, lambda ctx, item, index, items: item * 2,
+                       config=MapConfig(max_concurrency=1)).get_results()

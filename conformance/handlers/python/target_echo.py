@@ -1,0 +1,7 @@
+"""Chained-invoke target: a durable function returning its input unchanged."""
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return event
