@@ -209,9 +209,21 @@ def test_publish_a_layer_and_delete_selected(ui_gateway: GatewayProcess, driver:
     assert [(v["Version"], v["CompatibleRuntimes"]) for v in published] == [(1, ["python3.12"])]
 
     kept, doomed = unique("kept"), [unique("doomed"), unique("doomed")]
-    for function in (kept, *doomed):
+    for function in (kept, doomed[0]):
         lambda_client.create_function(FunctionName=function, Runtime="python3.12", Role=ROLE,
-                                      Handler="index.handler", Code={"ZipFile": layer_zip(tmp_path / "f.zip").read_bytes()})
+                                      Handler="index.handler", Code={"ZipFile": _zip_bytes()})
+    # A function from a zip upload (choosing the file selects "Upload a .zip").
+    driver.get(f"{ui_gateway.url}/_gateway/ui/functions/new")
+    type_into(by_id(driver, "name"), doomed[1])
+    select(by_id(driver, "runtime"), "nodejs22.x")
+    (tmp_path / "function.zip").write_bytes(_zip_bytes())
+    by_id(driver, "zip").send_keys(str(tmp_path / "function.zip"))
+    assert by_id(driver, "source-zip").is_selected()
+    type_into(by_id(driver, "handler"), "index.handler")
+    by_id(driver, "create").click()
+    wait_for(driver, lambda d: d.current_url.endswith(f"/functions/{doomed[1]}"))
+    uploaded = lambda_client.get_function(FunctionName=doomed[1])["Configuration"]
+    assert (uploaded["Runtime"], uploaded["CodeSize"]) == ("nodejs22.x", len(_zip_bytes()))
 
     # Delete two of three functions: a confirmation page first; cancel deletes nothing.
     driver.get(f"{ui_gateway.url}/_gateway/ui/")
@@ -317,6 +329,12 @@ def test_posts_need_the_form_token(ui_gateway: GatewayProcess) -> None:
                            headers=origin, allow_redirects=False, timeout=30)
     assert answer.status_code == 303, answer.text
     assert _function_exists(client(ui_gateway.url), name)
+    # The API's errors come back on the form, in AWS's words, with what was typed kept.
+    again = requests.post(f"{ui_gateway.url}/_gateway/ui/functions", data=form | {"csrf": _form_token(ui_gateway.url)},
+                          headers=origin, timeout=30)
+    assert again.status_code == 409
+    assert "ResourceConflictException" in again.text and f"Function already exist: {name}" in again.text
+    assert f'value="{name}"' in again.text
     # A GET never changes anything; the pages forbid framing and scripts of other origins.
     page = requests.get(f"{ui_gateway.url}/_gateway/ui/", timeout=30)
     assert page.headers["X-Frame-Options"] == "DENY"
