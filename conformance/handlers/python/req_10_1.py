@@ -6,7 +6,7 @@ from conf_plugin import INVOCATION_HOOKS, PluginFactory
 
 @durable_step
 def greet(step_context: StepContext, name: str) -> str:
-    print(f"Greeting step running for: {name}", flush=True)
+    step_context.logger.info(f"Greeting step running for: {name}")
     return f"Hello, {name}!"
 
 

@@ -1,13 +1,15 @@
 """9-20 Map with an operation-level serdes, then a wait: the replay rebuilds the map result from "OPSERDE:X,Y"."""
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration, MapConfig
+from aws_durable_execution_sdk_python.serdes import JsonSerDes
 
 from opserde import OperationSerDes
 
 
 @durable_execution
 def handler(event, context: DurableContext):
-    config = MapConfig(max_concurrency=1, serdes=OperationSerDes())
+    # Without item_serdes the SDK would use the operation serdes for the items too.
+    config = MapConfig(max_concurrency=1, serdes=OperationSerDes(), item_serdes=JsonSerDes())
     result = context.map(["x", "y"], lambda ctx, item, index, items: item.upper(), name="op-serdes-replay",
                          config=config)
     context.wait(Duration.from_seconds(1))
