@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from gateway.errors import ServiceError
 
-from . import dynamodb, dynamodbstreams, events, iam, kinesis, logs, sns, sqs, sts
+from . import dynamodb, dynamodbstreams, ec2, events, iam, kinesis, logs, sns, sqs, sts
 from .common import Answer, Lookup
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ __all__ = ["Answer", "before", "recognise"]
 _MODULES = {
     "dynamodb": dynamodb,
     "dynamodbstreams": dynamodbstreams,
+    "ec2": ec2,
     "events": events,
     "iam": iam,
     "kinesis": kinesis,
