@@ -309,6 +309,10 @@ fetch({json.dumps(base + '/functions/new')}).then(r => r.text()).then(
     assert outcome.startswith("blocked:"), outcome
 
 
+def _zip_bytes_of(lambda_client: Any, name: str) -> bytes:
+    return requests.get(lambda_client.get_function(FunctionName=name)["Code"]["Location"], timeout=30).content
+
+
 def _zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -367,3 +371,31 @@ def test_functions_cannot_use_the_pages(ui_gateway: GatewayProcess) -> None:
     answer = json.loads(lambda_client.invoke(FunctionName=name)["Payload"].read())
     assert answer["status"] == 403, answer
     assert "execution environments" in answer["body"]
+
+
+def test_pages_show_aliases_urls_and_mappings(ui_gateway: GatewayProcess) -> None:
+    lambda_client = client(ui_gateway.url)
+    name = unique("wired")
+    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                                  Code={"ZipFile": _zip_bytes()}, Publish=True)
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2})
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    url = lambda_client.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    queue = client(ui_gateway.url, "sqs").create_queue(QueueName=unique("queue"))["QueueUrl"]
+    queue_arn = client(ui_gateway.url, "sqs").get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lambda_client.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn, Enabled=False)
+
+    listing = requests.get(f"{ui_gateway.url}/_gateway/ui/", timeout=30)
+    row = re.search(rf'<tr data-function="{name}">.*?</tr>', listing.text, re.S).group(0)
+    assert ">live<" in row and html.escape(url) in row and queue_arn in row
+    details = requests.get(f"{ui_gateway.url}/_gateway/ui/functions/{name}?version=1", timeout=30)
+    assert details.status_code == 200
+    assert "version 1" in details.text and html.escape(url) in details.text and queue_arn in details.text
+    assert '<option value="live">live</option>' in details.text
+    download = html.unescape(re.search(r'id="download" href="([^"]+)"|href="([^"]+)" id="download"', details.text).group(2))
+    assert requests.get(download, timeout=30).content == _zip_bytes_of(lambda_client, name)
+    other_region = requests.get(f"{ui_gateway.url}/_gateway/ui/?region=eu-west-1", timeout=30)
+    assert name not in other_region.text and 'id="no-functions"' in other_region.text
+    missing = requests.get(f"{ui_gateway.url}/_gateway/ui/functions/{name}-gone", timeout=30)
+    assert missing.status_code == 404 and "ResourceNotFoundException" in missing.text
