@@ -233,8 +233,11 @@ class LayersApi(LambdaApiBase):
             sha_hex = code_module.b64_to_hex(version.code.sha256)
         except ValueError:
             sha_hex = ""
+        # A hot-reload directory is named, as GetFunction names a function's, never served.
+        location = (f"Code location: {version.code.hot_reload_dir}" if version.code.hot_reload_dir
+                    else self.code_urls.url(host, context.account_id, context.region, sha_hex))
         output["Content"] = {
-            "Location": self.code_urls.url(host, context.account_id, context.region, sha_hex),
+            "Location": location,
             "CodeSha256": version.code.sha256,
             "CodeSize": version.code.size,
         }
@@ -242,10 +245,13 @@ class LayersApi(LambdaApiBase):
 
     def _intake_content(self, context: RequestContext, content: dict[str, Any]) -> CodeInfo:
         """A layer's ``Content``: a zip in the request or in the companion S3,
-        checked and stored like function code (one reference, held by the version)."""
+        checked and stored like function code (one reference, held by the version),
+        or a hot-reload directory (``S3Bucket=<BUCKET_MARKER_LOCAL>``) as for functions."""
         if content.get("ZipFile") is not None:
             return self.intake_zip(context, content["ZipFile"])
         if content.get("S3Bucket") and content.get("S3Key"):
+            if content["S3Bucket"] == self._hot_reload_bucket:
+                return self.code_intake.hot_reload(content["S3Key"])
             return self.intake_s3(context, content["S3Bucket"], content["S3Key"], content.get("S3ObjectVersion"))
         raise invalid_parameter("Please provide a source for layer code.")
 
