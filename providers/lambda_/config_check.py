@@ -21,6 +21,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
     "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
     "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (DEBUG=1)."),
+    "LAMBDA_DURABLE_TIME_SCALE": ("1", "Durable functions: real seconds per durable second for waits, step retry delays and callback timeouts; execution timeouts stay real time (`0.001`: a one-day wait takes 86.4 s; `0`: at once). For tests."),
     "LAMBDA_ASYNC_RETRY_BASE_MS": ("60000", "Delay before the first retry of a failed asynchronous invocation; the second waits twice it (AWS: 1 then 2 minutes). Lower it for tests."),
     "LAMBDA_STATE_TRANSITION_DELAY_MS": ("", "How long functions stay Pending/InProgress before Active/Successful."),
     "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS": ("1000", "The account's concurrency limit."),
@@ -83,6 +84,9 @@ def check(config: Config) -> None:
         if reason:
             raise ConfigError(f"LAMBDA_RUNTIME_EXECUTOR=sandbox cannot run here: {reason}")
     _check_docker(config)
+    from .durable.config import time_scale
+
+    time_scale(config)
     from .event_sources.plugins import check_config as check_event_sources
 
     check_event_sources(config)

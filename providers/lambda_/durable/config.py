@@ -54,8 +54,9 @@ def is_durable(function_config: dict[str, Any]) -> bool:
 
 
 def time_scale(config: Config) -> float:
-    """``LAMBDA_DURABLE_TIME_SCALE``: real seconds per durable second (waits, retry
-    delays, callback timeouts, execution timeouts). 1 = real time (default);
+    """``LAMBDA_DURABLE_TIME_SCALE``: real seconds per durable second of waits, step
+    retry delays and callback (heartbeat) timeouts; the execution timeout stays
+    real time (it bounds the function's work, which no scale shortens). 1 = real time (default);
     0.001 = a one-day wait takes 86.4 s; 0 = every timer fires at once."""
     raw = config.string(TIME_SCALE_VARIABLE, "1")
     try:

@@ -1,0 +1,327 @@
+"""Durable functions end to end: real Python functions using AWS's
+``aws-durable-execution-sdk-python`` unmodified (bundled in their zip), a real
+gateway, boto3 and the AWS CLI.
+
+The gateway runs with ``LAMBDA_DURABLE_TIME_SCALE=0.00001``: a one-day wait
+lasts 0.86 s, a 60 s retry delay 0.6 ms. Event names and details follow AWS's
+conformance requirements (aws-durable-execution-conformance-tests, e.g. 1.1,
+1.12, 2.1, 4.1) and botocore's ``Event`` shape; behaviour follows AWS's
+developer guide ("Invoking durable Lambda functions", "Configure Lambda
+durable functions", "Idempotency").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support.durable_sdk import sdk_files
+
+from .conftest import ROLE, client_for, make_zip, source, unique, wait_active, wait_until
+
+SCALE = "0.00001"
+
+
+@pytest.fixture(scope="module")
+def durable_zip() -> bytes:
+    files = sdk_files()
+    if files is None:
+        pytest.skip("aws-durable-execution-sdk-python could not be downloaded from PyPI")
+    return make_zip({"index.py": source("durable_handlers.py"), **files})
+
+
+@pytest.fixture(scope="module")
+def durable_gateway(special_gateway):
+    return special_gateway(LAMBDA_DURABLE_TIME_SCALE=SCALE)
+
+
+@pytest.fixture(scope="module")
+def lam(durable_gateway) -> Any:
+    return client_for(durable_gateway.url)
+
+
+def durable_function(client: Any, zip_bytes: bytes, handler: str, **config: Any) -> str:
+    name = unique("durable")
+    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=f"index.{handler}",
+                           Code={"ZipFile": zip_bytes}, Timeout=30,
+                           DurableConfig={"ExecutionTimeout": 3600, **config})
+    wait_active(client, name)
+    return name
+
+
+def events(client: Any, arn: str) -> list[dict]:
+    return client.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+
+
+def event_types(client: Any, arn: str) -> list[str]:
+    return [event["EventType"] for event in events(client, arn)]
+
+
+def ended(client: Any, arn: str, timeout: float = 60) -> dict:
+    return wait_until(lambda: (lambda found: found if found["Status"] != "RUNNING" else None)(
+        client.get_durable_execution(DurableExecutionArn=arn)), timeout=timeout, interval=0.05,
+        message=f"{arn} ended")
+
+
+def start_async(client: Any, name: str, event: Any, **kwargs: Any) -> str:
+    response = client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event), **kwargs)
+    assert response["StatusCode"] == 202
+    return response["DurableExecutionArn"]
+
+
+def callback_id(client: Any, arn: str) -> str:
+    started = wait_until(lambda: [e for e in events(client, arn) if e["EventType"] == "CallbackStarted"],
+                         timeout=60, message="CallbackStarted")
+    return started[0]["CallbackStartedDetails"]["CallbackId"]
+
+
+def error_code(call) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"]
+
+
+# Configuration ------------------------------------------------------------------------------------
+def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "steps_and_wait")
+    config = lam.get_function_configuration(FunctionName=name)["DurableConfig"]
+    assert config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14}
+    lam.update_function_configuration(FunctionName=name, DurableConfig={"RetentionPeriodInDays": 30})
+    config = lam.get_function_configuration(FunctionName=name)["DurableConfig"]
+    assert config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 30}
+    # ExecutionTimeout is required; durable execution can only be enabled at creation.
+    assert error_code(lambda: lam.create_function(
+        FunctionName=unique("durable"), Runtime="python3.12", Role=ROLE, Handler="index.handler",
+        Code={"ZipFile": durable_zip}, DurableConfig={"RetentionPeriodInDays": 3})) == "InvalidParameterValueException"
+    plain = unique("plain")
+    lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                        Code={"ZipFile": durable_zip})
+    wait_active(lam, plain)
+    assert error_code(lambda: lam.update_function_configuration(
+        FunctionName=plain, DurableConfig={"ExecutionTimeout": 60})) == "InvalidParameterValueException"
+
+
+# Steps and waits ------------------------------------------------------------------------------------
+def test_steps_and_a_day_long_wait_run_synchronously(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "steps_and_wait")
+    started = time.monotonic()
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"name": "Ada"}))
+    assert time.monotonic() - started < 30  # a day at LAMBDA_DURABLE_TIME_SCALE
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"greeting": "Hello, Ada!", "shout": "HELLO, ADA!"}
+    arn = response["DurableExecutionArn"]
+    assert arn.startswith(f"arn:aws:lambda:us-east-1:000000000000:function:{name}:$LATEST/durable-execution/")
+
+    history = events(lam, arn)
+    assert [e["EventType"] for e in history] == [
+        "ExecutionStarted", "StepStarted", "StepSucceeded", "WaitStarted", "InvocationCompleted",
+        "WaitSucceeded", "StepStarted", "StepSucceeded", "InvocationCompleted", "ExecutionSucceeded"]
+    assert [e["EventId"] for e in history] == list(range(1, 11))
+    started_event, step, wait = history[0], history[2], history[3]
+    assert json.loads(started_event["ExecutionStartedDetails"]["Input"]["Payload"]) == {"name": "Ada"}
+    assert started_event["ExecutionStartedDetails"]["ExecutionTimeout"] == 3600
+    assert step["SubType"] == "Step" and step["StepSucceededDetails"]["Result"]["Payload"] == '"Hello, Ada!"'
+    assert step["StepSucceededDetails"]["RetryDetails"] == {"CurrentAttempt": 1}
+    assert wait["Name"] == "a-day" and wait["WaitStartedDetails"]["Duration"] == 86400
+    assert history[5]["WaitSucceededDetails"] == {"Duration": 86400} and history[5]["Id"] == wait["Id"]
+    assert set(history[4]["InvocationCompletedDetails"]) == {"StartTimestamp", "EndTimestamp", "RequestId"}
+
+    execution = lam.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "SUCCEEDED" and execution["Version"] == "$LATEST"
+    assert json.loads(execution["Result"]) == {"greeting": "Hello, Ada!", "shout": "HELLO, ADA!"}
+    assert execution["FunctionArn"].endswith(f"function:{name}:$LATEST")
+    compact = lam.get_durable_execution(DurableExecutionArn=arn, IncludeExecutionData=False)
+    assert compact["ExecutionDataIncluded"] is False and "InputPayload" not in compact and "Result" not in compact
+    without = lam.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=False)["Events"]
+    assert "Result" not in without[2]["StepSucceededDetails"]
+    paged = lam.get_durable_execution_history(DurableExecutionArn=arn, MaxItems=4, ReverseOrder=True)
+    assert [e["EventId"] for e in paged["Events"]] == [10, 9, 8, 7] and paged["NextMarker"]
+
+
+def test_a_published_version_runs_its_own_code(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "steps_and_wait")
+    version = lam.publish_version(FunctionName=name)["Version"]
+    response = lam.invoke(FunctionName=name, Qualifier=version, Payload=b'{"name": "V"}')
+    assert response["ExecutedVersion"] == version
+    assert f"function:{name}:{version}/durable-execution/" in response["DurableExecutionArn"]
+
+
+# Retries and failures -----------------------------------------------------------------------------
+def test_a_step_retried_until_it_succeeds(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "flaky")
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 5, "succeed_on": 3}))
+    assert json.loads(response["Payload"].read()) == 3
+    history = events(lam, response["DurableExecutionArn"])
+    failed = [e for e in history if e["EventType"] == "StepFailed"]
+    assert [e["StepFailedDetails"]["RetryDetails"] for e in failed] == [
+        {"CurrentAttempt": 1, "NextAttemptDelaySeconds": 60}, {"CurrentAttempt": 2, "NextAttemptDelaySeconds": 120}]
+    assert failed[0]["StepFailedDetails"]["Error"]["Payload"]["ErrorType"] == "ValueError"
+    succeeded = [e for e in history if e["EventType"] == "StepSucceeded"]
+    assert succeeded[0]["StepSucceededDetails"]["RetryDetails"] == {"CurrentAttempt": 3}
+    assert event_types(lam, response["DurableExecutionArn"]).count("InvocationCompleted") == 3
+
+
+def test_retries_exhausted_fail_the_execution(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "flaky")
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 2, "succeed_on": 9}))
+    assert response["FunctionError"] == "Unhandled"
+    body = json.loads(response["Payload"].read())
+    assert "attempt 2 failed" in body["errorMessage"]
+    arn = response["DurableExecutionArn"]
+    execution = lam.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "FAILED" and "attempt 2 failed" in execution["Error"]["ErrorMessage"]
+    history = events(lam, arn)
+    assert history[-1]["EventType"] == "ExecutionFailed"
+    assert "attempt 2 failed" in history[-1]["ExecutionFailedDetails"]["Error"]["Payload"]["ErrorMessage"]
+    last_step = [e for e in history if e["EventType"] == "StepFailed"][-1]
+    assert last_step["StepFailedDetails"]["RetryDetails"] == {"CurrentAttempt": 2}
+
+
+# Callbacks -----------------------------------------------------------------------------------------
+def test_callback_completed_with_boto3(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "approval")
+    arn = start_async(lam, name, {})
+    token = callback_id(lam, arn)
+    assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "RUNNING"
+    lam.send_durable_execution_callback_heartbeat(CallbackId=token)
+    lam.send_durable_execution_callback_success(CallbackId=token, Result=json.dumps("approved").encode())
+    execution = ended(lam, arn)
+    assert execution["Status"] == "SUCCEEDED" and json.loads(execution["Result"]) == {"decision": '"approved"'}
+    succeeded = [e for e in events(lam, arn) if e["EventType"] == "CallbackSucceeded"][0]
+    assert succeeded["CallbackSucceededDetails"]["Result"]["Payload"] == '"approved"'
+    assert succeeded["Name"] == "approval" and succeeded["SubType"] == "Callback"
+    # The callback is closed now; an id never issued is unknown.
+    assert error_code(lambda: lam.send_durable_execution_callback_success(
+        CallbackId=token, Result=b'"again"')) == "CallbackTimeoutException"
+    assert error_code(lambda: lam.send_durable_execution_callback_success(
+        CallbackId="bm90LWEtY2FsbGJhY2s=", Result=b"1")) == "ResourceNotFoundException"
+
+
+def test_callback_completed_with_the_aws_cli(lam, durable_zip, durable_gateway, cli_env):
+    name = durable_function(lam, durable_zip, "approval")
+    arn = start_async(lam, name, {})
+    token = callback_id(lam, arn)
+    env = dict(cli_env, AWS_ENDPOINT_URL=durable_gateway.url)
+    completed = subprocess.run(
+        ["aws", "lambda", "send-durable-execution-callback-success", "--callback-id", token,
+         "--result", '{"by": "cli"}'], env=env, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    execution = ended(lam, arn)
+    assert json.loads(execution["Result"]) == {"decision": '{"by": "cli"}'}
+
+
+def test_callback_failure_fails_the_execution(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "approval")
+    arn = start_async(lam, name, {})
+    token = callback_id(lam, arn)
+    lam.send_durable_execution_callback_failure(CallbackId=token, Error={"ErrorType": "Rejected",
+                                                                         "ErrorMessage": "no way"})
+    execution = ended(lam, arn)
+    assert execution["Status"] == "FAILED"
+    failed = [e for e in events(lam, arn) if e["EventType"] == "CallbackFailed"][0]
+    assert failed["CallbackFailedDetails"]["Error"]["Payload"] == {"ErrorType": "Rejected", "ErrorMessage": "no way"}
+
+
+def test_callback_timeout(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "approval")
+    arn = start_async(lam, name, {"timeout": 100000})  # one second at the gateway's time scale
+    token = callback_id(lam, arn)
+    execution = ended(lam, arn)
+    assert execution["Status"] == "FAILED"
+    timed_out = [e for e in events(lam, arn) if e["EventType"] == "CallbackTimedOut"][0]
+    assert timed_out["CallbackTimedOutDetails"]["Error"]["Payload"]["ErrorType"] == "Callback.Timeout"
+    assert error_code(lambda: lam.send_durable_execution_callback_success(
+        CallbackId=token, Result=b"1")) == "CallbackTimeoutException"
+
+
+# Stop, list, names ----------------------------------------------------------------------------------
+def test_stop_list_and_execution_names(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "approval")
+    arn = start_async(lam, name, {"n": 1}, DurableExecutionName="order-1")
+    assert arn.split("/")[-2] == "order-1"
+    # The same name and input: the same execution; another input: AWS's conflict.
+    assert start_async(lam, name, {"n": 1}, DurableExecutionName="order-1") == arn
+    assert error_code(lambda: lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 2}',
+                                         DurableExecutionName="order-1")) == "DurableExecutionAlreadyStartedException"
+    other = start_async(lam, name, {"n": 3})
+    token = callback_id(lam, arn)
+    callback_id(lam, other)
+
+    listed = lam.list_durable_executions_by_function(FunctionName=name)["DurableExecutions"]
+    assert {e["DurableExecutionArn"] for e in listed} == {arn, other}
+    assert all(e["Status"] == "RUNNING" for e in listed)
+    named = lam.list_durable_executions_by_function(FunctionName=name, DurableExecutionName="order-1")
+    assert [e["DurableExecutionArn"] for e in named["DurableExecutions"]] == [arn]
+    assert error_code(lambda: lam.delete_durable_execution(DurableExecutionArn=arn)) == "ResourceConflictException"
+
+    stopped = lam.stop_durable_execution(DurableExecutionArn=arn, Error={"ErrorMessage": "enough"})
+    assert stopped["StopTimestamp"]
+    execution = lam.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "STOPPED" and execution["EndTimestamp"]
+    last = events(lam, arn)[-1]
+    assert last["EventType"] == "ExecutionStopped"
+    assert last["ExecutionStoppedDetails"]["Error"]["Payload"] == {"ErrorMessage": "enough"}
+    assert error_code(lambda: lam.send_durable_execution_callback_success(
+        CallbackId=token, Result=b"1")) == "CallbackTimeoutException"
+    running = lam.list_durable_executions_by_function(FunctionName=name, Statuses=["RUNNING"])
+    assert [e["DurableExecutionArn"] for e in running["DurableExecutions"]] == [other]
+    lam.stop_durable_execution(DurableExecutionArn=other)
+
+    lam.delete_durable_execution(DurableExecutionArn=arn)
+    assert error_code(lambda: lam.get_durable_execution(DurableExecutionArn=arn)) == "ResourceNotFoundException"
+    missing = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    assert error_code(lambda: lam.stop_durable_execution(DurableExecutionArn=missing)) == "ResourceNotFoundException"
+    assert error_code(lambda: lam.list_durable_executions_by_function(
+        FunctionName=unique("nothing"))) == "ResourceNotFoundException"
+
+
+# Chained invokes -------------------------------------------------------------------------------------
+def test_chained_invokes_of_plain_and_durable_functions(lam, durable_zip):
+    plain = unique("plain")
+    lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                        Code={"ZipFile": make_zip({"index.py": "def handler(event, context):\n"
+                                                               "    return {'echo': event}\n"})})
+    wait_active(lam, plain)
+    callee = durable_function(lam, durable_zip, "steps_and_wait")
+    caller = durable_function(lam, durable_zip, "chain")
+
+    response = lam.invoke(FunctionName=caller, Payload=json.dumps({"target": plain}))
+    assert json.loads(response["Payload"].read()) == {"chained": {"echo": {"from": "chain"}}}
+    started = [e for e in events(lam, response["DurableExecutionArn"]) if e["EventType"] == "ChainedInvokeStarted"]
+    assert started[0]["ChainedInvokeStartedDetails"]["FunctionName"] == plain
+
+    response = lam.invoke(FunctionName=caller, Payload=json.dumps({"target": callee}))
+    assert json.loads(response["Payload"].read()) == {"chained": {"greeting": "Hello, World!",
+                                                                  "shout": "HELLO, WORLD!"}}
+    history = events(lam, response["DurableExecutionArn"])
+    details = [e for e in history if e["EventType"] == "ChainedInvokeStarted"][0]["ChainedInvokeStartedDetails"]
+    assert details["ExecutedVersion"] == "$LATEST"
+    assert lam.get_durable_execution(DurableExecutionArn=details["DurableExecutionArn"])["Status"] == "SUCCEEDED"
+    assert "ChainedInvokeSucceeded" in [e["EventType"] for e in history]
+
+
+# Bad input ----------------------------------------------------------------------------------------------
+def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, durable_zip):
+    name = durable_function(lam, durable_zip, "raw_protocol")
+    response = lam.invoke(FunctionName=name, Payload=b'{"raw": true}')
+    found = json.loads(response["Payload"].read())
+    assert found["input_keys"] == ["CheckpointToken", "DurableExecutionArn", "InitialExecutionState",
+                                   "UpdatedOperationIds"]
+    assert found["operations"] == ["EXECUTION"]
+    assert found["first_changed"] == ["s1"]
+    for case in ("stale", "forged", "bad_action", "completed_again", "state_forged", "other_execution"):
+        assert found[case]["error"] == "InvalidParameterValueException", (case, found[case])
+    assert found["after_bad"] == [found["after_bad"][0], "s1"]  # the EXECUTION operation, then s1: no w1
+    arn = response["DurableExecutionArn"]
+    assert event_types(lam, arn) == ["ExecutionStarted", "StepStarted", "StepSucceeded", "InvocationCompleted",
+                                     "ExecutionSucceeded"]
+    # Outside an invocation no token is valid.
+    assert error_code(lambda: lam.checkpoint_durable_execution(
+        DurableExecutionArn=arn, CheckpointToken="AAAA", Updates=[])) == "InvalidParameterValueException"
+    assert error_code(lambda: lam.send_durable_execution_callback_success(
+        CallbackId="not base64!", Result=b"1")) in ("ValidationException", "InvalidParameterValueException")
