@@ -177,6 +177,7 @@ def test_create_invoke_and_read_a_function(ui_gateway: GatewayProcess, driver: A
 
     wait_for(driver, logs_shown, 30, "the invocation's log events never showed")
     assert '<b id="bold">log</b>' in by_id(driver, "logs").text
+    driver.execute_script("arguments[0].scrollIntoView()", by_id(driver, "logs"))
     shots.take(driver, "function-logs")
 
     # Version 1 has its own page; an invoke error is shown, not raised.

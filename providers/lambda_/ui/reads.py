@@ -126,7 +126,12 @@ def configuration_items(configuration: dict) -> list[tuple[str, str]]:
     for key, value in configuration.items():
         if key == "ResponseMetadata":
             continue
-        shown = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+        if isinstance(value, str):
+            shown = value
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            shown = ", ".join(value)
+        else:
+            shown = json.dumps(value, indent=2, default=str)
         rows.append((key, shown))
     return rows
 
@@ -148,7 +153,7 @@ def recent_log_events(logs: Any, group: str, version: str) -> list[LogEvent]:
     for stream in chosen:
         answer = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=LOG_EVENTS_SHOWN,
                                      startFromHead=False)
-        events.extend(LogEvent(e["timestamp"], stream, e["message"]) for e in answer.get("events", []))
+        events.extend(LogEvent(e["timestamp"], stream, e["message"].rstrip("\n")) for e in answer.get("events", []))
     events.sort(key=lambda event: event.timestamp)
     return events[-LOG_EVENTS_SHOWN:]
 
