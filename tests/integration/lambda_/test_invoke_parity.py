@@ -116,6 +116,23 @@ def test_a_runtime_that_exits_cleanly_gives_no_reason(executor_client):
                            "errorMessage": f"RequestId: {request_id} {EXITED_WITHOUT_REASON}"}
 
 
+def test_a_runtime_killed_by_a_signal_names_it(executor_client):
+    # AWS words a runtime that died of a signal as Go names it: "Runtime exited with error: signal: killed" is
+    # AWS's answer for SIGKILL (public reports quote it). test_lambda.snapshot.json,
+    # TestLambdaErrors::test_lambda_runtime_exit_segfault records no segfault: its function (unbounded recursion
+    # at import) ran into the 30 s timeout on AWS (Sandbox.Timedout), so a real SIGSEGV is named the same way.
+    code = "import os, signal\n\ndef handler(event, context):\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+    name = create_function(executor_client, zip_bytes=python_zip(code))
+    response, payload = invoke_json(executor_client, name)
+    request_id = headers(response)["x-amzn-requestid"]
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    assert payload == {"errorType": "Runtime.ExitError",
+                       "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: "
+                                       "segmentation fault"}
+    response, payload = invoke_json(executor_client, name)  # a new environment, and the same answer
+    assert payload["errorMessage"].endswith("signal: segmentation fault")
+
+
 def test_a_missing_exec_wrapper_exits_127_and_a_present_one_runs(executor_client):
     # test_lambda.snapshot.json, TestLambdaErrors::test_lambda_runtime_wrapper_not_found
     # (AWS_LAMBDA_EXEC_WRAPPER=/idontexist.sh).
