@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -24,6 +25,8 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 # The longest a synchronous invoke can take (900 s timeout) and then some.
 READ_TIMEOUT_SECONDS = 930
+#: Clients kept (the least recently used goes): each account and region viewed costs two.
+CLIENTS_KEPT = 32
 
 
 class ScopeError(ValueError):
@@ -56,7 +59,7 @@ class GatewayApi:
 
     def __init__(self, gateway: "Gateway") -> None:
         self._gateway = gateway
-        self._clients: dict[tuple[str, Scope], Any] = {}
+        self._clients: "OrderedDict[tuple[str, Scope], Any]" = OrderedDict()
         self._lock = threading.Lock()
         self._session: Any = None
 
@@ -76,7 +79,9 @@ class GatewayApi:
         key = (service, scope)
         with self._lock:
             client = self._clients.get(key)
-            if client is None:
+            if client is not None:
+                self._clients.move_to_end(key)
+            else:
                 import botocore.session
                 from botocore.config import Config as BotoConfig
 
@@ -96,6 +101,8 @@ class GatewayApi:
                         max_pool_connections=4,
                     ),
                 )
+                if len(self._clients) > CLIENTS_KEPT:
+                    self._clients.popitem(last=False)
         return client
 
 

@@ -17,6 +17,7 @@ from gateway.http import HttpResponse
 from .. import runtimes
 from . import reads
 from .api import GatewayApi, error_text
+from .forms import one_file_zip
 from .render import Page, Renderer, segment
 
 #: What the inline editor writes, per runtime family: file name, handler, sample.
@@ -159,8 +160,6 @@ class FunctionPages:
             file_name = values["file_name"].strip() or default_file
             if "/" in file_name or "\\" in file_name or file_name in (".", ".."):
                 raise InputError("The file name must be a plain name such as lambda_function.py")
-            from .forms import one_file_zip
-
             code = one_file_zip(file_name, values["code"])
             handler = values["handler"] or default_handler
         params: dict[str, Any] = {
