@@ -8,15 +8,16 @@ GetDurableExecutionHistory with the expected history, GetDurableExecution's
 status and result with ``ExpectedResult``, and the function's CloudWatch Logs
 with ``ExpectedLogs``. The semantics of each YAML key are in requirements.py.
 
-Chained-invoke requirements call target functions created once per run:
-``ECHO_FUNCTION`` (returns its input), ``FAIL_FUNCTION`` (raises) and
-``TENANT_ECHO_FUNCTION`` (echo with per-tenant isolation), named to every
-handler in its environment.
+Chained-invoke requirements (suite ``invoke``) call target functions created
+once per run, when the first of them starts: ``ECHO_FUNCTION`` (returns its
+input), ``FAIL_FUNCTION`` (raises) and ``TENANT_ECHO_FUNCTION`` (echo with
+per-tenant isolation), named to their handlers in the environment.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -107,17 +108,25 @@ class ConformanceRunner:
         self.run_tag = uuid.uuid4().hex[:6]
         self.zip_bytes = b""
         self.target_names: dict[str, str] = {}
+        self._targets_lock = threading.Lock()
 
     # -- setup ------------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Build the zip (every handler plus the SDK) and create the chained-invoke targets."""
+        """Build the zip: every handler of the language plus its SDK."""
         files = sorted(self.language.handlers.glob(f"*{self.language.extension}"))
         self.zip_bytes = packages.function_zip(files, self.language.sdk())
-        for variable, (handler, tenancy) in TARGETS.items():
-            name = f"conf-{self.language.name}-{self.run_tag}-{variable.split('_FUNCTION')[0].lower().replace('_', '-')}"
-            self._create_function(name, handler, environment={}, tenancy=tenancy, json_logs=False)
-            self.target_names[variable] = name
+
+    def _targets(self) -> dict[str, str]:
+        """The chained-invoke targets' names, creating the functions the first time."""
+        with self._targets_lock:
+            if not self.target_names:
+                for variable, (handler, tenancy) in TARGETS.items():
+                    suffix = variable.removesuffix("_FUNCTION").lower().replace("_", "-")
+                    name = f"conf-{self.language.name}-{self.run_tag}-{suffix}"
+                    self._create_function(name, handler, environment={}, tenancy=tenancy, json_logs=False)
+                    self.target_names[variable] = name
+            return dict(self.target_names)
 
     def close(self) -> None:
         if not self.keep_functions:
@@ -156,8 +165,9 @@ class ConformanceRunner:
             return outcome.fail("setup", [f"no handler {handler_file.name}"])
         bindings = Bindings.from_variables(requirement.data.get("Variables"))
         try:
+            environment = self._targets() if requirement.suite == "invoke" else {}
             self._create_function(function_name, f"{handler_module(requirement.id)}.handler",
-                                  environment=dict(self.target_names), tenancy=None,
+                                  environment=environment, tenancy=None,
                                   json_logs=bool(requirement.expected_logs))
         except (ClientError, BotoCoreError) as error:
             return outcome.fail("setup", [f"CreateFunction: {error}"])
