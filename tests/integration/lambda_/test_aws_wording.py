@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import create_function, unique
+from concurrent.futures import ThreadPoolExecutor
+
+from .conftest import client_for, create_function, python_zip, unique
 
 
 @pytest.fixture
@@ -158,3 +160,32 @@ def test_create_function_name_pattern_as_aws_prints_it(aws_client):
                    r"([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)"
                    r"(:(\$LATEST|[a-zA-Z0-9-_]+))?",
     }
+
+
+def test_the_account_limit_throttle_carries_type_user(special_gateway):
+    # The account-wide limit (Reason ConcurrentInvocationLimitExceeded) answers like the function's reserved
+    # one (test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_concurrency): 429, "Type": "User",
+    # "message": "Rate Exceeded.", no Retry-After. No snapshot records the account limit; AWS's body for it,
+    # as users quote it from their throttled accounts: {"Reason":"ConcurrentInvocationLimitExceeded",
+    # "Type":"User","message":"Rate Exceeded."}.
+    client = client_for(special_gateway(LAMBDA_LIMITS_CONCURRENT_EXECUTIONS="1").url, max_pool_connections=4)
+    code = "import time\n\ndef handler(event, context):\n    time.sleep(2)\n    return 'done'\n"
+    name = create_function(client, zip_bytes=python_zip(code))
+
+    def invoke(_: int) -> dict:
+        try:
+            response = client.invoke(FunctionName=name, Payload=b"{}")
+            return {"status": response["StatusCode"]}
+        except ClientError as error:
+            return error.response
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(invoke, range(2)))
+    throttled = [outcome for outcome in outcomes if "status" not in outcome]
+    assert [outcome for outcome in outcomes if "status" in outcome] == [{"status": 200}]
+    (response,) = throttled
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert response["Error"] == {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."}
+    assert (response["Reason"], response["Type"], response["message"]) == (
+        "ConcurrentInvocationLimitExceeded", "User", "Rate Exceeded.")
+    assert "retry-after" not in response["ResponseMetadata"]["HTTPHeaders"]
