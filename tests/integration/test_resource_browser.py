@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from tests.support.browser_attack import ROLE, SECURITY_DEFAULTS, client
+from tests.support.browser_attack import ROLE, client
 from tests.support.gateway_process import GatewayProcess
 from tests.support.ui_browser import AttackerSite, Screenshots, find_binaries, start_chromium, wait_for
 
@@ -45,10 +45,11 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def ui_gateway() -> Iterator[GatewayProcess]:
-    # Asynchronous create (the default): the function page refreshes itself while Pending.
-    with GatewayProcess(env=dict(SECURITY_DEFAULTS, LAMBDA_SYNCHRONOUS_CREATE="")) as process:
-        yield process
+def ui_gateway(gateway: GatewayProcess) -> GatewayProcess:
+    """The session's gateway: the pages' rules depend on no setting (``DISABLE_CORS_CHECKS``
+    and ``EXTRA_CORS_ALLOWED_ORIGINS`` do not widen them), and its create is asynchronous
+    (the function page refreshes itself while ``Pending``)."""
+    return gateway
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,6 @@ def layer_zip(path: Path) -> Path:
 def test_create_invoke_and_read_a_function(ui_gateway: GatewayProcess, driver: Any, shots: Screenshots) -> None:
     name = unique("ui")
     driver.get(f"{ui_gateway.url}/_gateway/ui/")
-    assert by_id(driver, "no-functions").is_displayed()
     by_id(driver, "new-function").click()
     wait_for(driver, lambda d: by_id(d, "create-function"))
 
@@ -396,7 +396,8 @@ def test_pages_show_aliases_urls_and_mappings(ui_gateway: GatewayProcess) -> Non
     assert '<option value="live">live</option>' in details.text
     download = html.unescape(re.search(r'id="download" href="([^"]+)"|href="([^"]+)" id="download"', details.text).group(2))
     assert requests.get(download, timeout=30).content == _zip_bytes_of(lambda_client, name)
-    other_region = requests.get(f"{ui_gateway.url}/_gateway/ui/?region=eu-west-1", timeout=30)
-    assert name not in other_region.text and 'id="no-functions"' in other_region.text
+    elsewhere = requests.get(f"{ui_gateway.url}/_gateway/ui/?account=555566667777&region=mx-central-1", timeout=30)
+    assert name not in elsewhere.text and 'id="no-functions"' in elsewhere.text
+    assert 'value="555566667777"' in elsewhere.text  # the forms act there too
     missing = requests.get(f"{ui_gateway.url}/_gateway/ui/functions/{name}-gone", timeout=30)
     assert missing.status_code == 404 and "ResourceNotFoundException" in missing.text
