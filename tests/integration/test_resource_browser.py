@@ -309,6 +309,11 @@ fetch({json.dumps(base + '/functions/new')}).then(r => r.text()).then(
     outcome = wait_for(driver, lambda d: (lambda text: text if text != "started" else None)(by_id(d, "out").text))
     assert outcome.startswith("blocked:"), outcome
 
+    # Nor through DNS rebinding (its name resolving to the gateway): the guard refuses the Host.
+    driver.get(f"http://evil.example.com:{ui_gateway.port}/_gateway/ui/functions/new")
+    body = driver.find_element("tag name", "body").text
+    assert "Request refused" in body and "GATEWAY_HOSTNAMES" in body and token not in driver.page_source
+
 
 def _zip_bytes_of(lambda_client: Any, name: str) -> bytes:
     return requests.get(lambda_client.get_function(FunctionName=name)["Code"]["Location"], timeout=30).content
