@@ -7,7 +7,9 @@ its log events, publish a layer from a zip upload, delete selected functions
 and layer versions after a confirmation step. Hostile text (a description and
 log lines carrying markup) is shown as text, never run. A page on another site
 (``evil.example.com``) that posts the create and delete forms, even with a
-valid form token, or tries to read a page to steal the token, fails.
+valid form token (the test hands it over), tries to read a page to steal the
+token, or reaches the gateway under its own name (DNS rebinding), fails; so does
+a post without the token, and a function calling the pages.
 
 Screenshots are kept (``tests/support/ui_browser.py`` says where).
 """
