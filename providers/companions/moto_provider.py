@@ -224,7 +224,14 @@ class MotoProvider(Provider):
                 if self._app is None:
                     from moto.moto_server.werkzeug_app import create_backend_app
 
-                    self._app = create_backend_app(self.moto_service)  # type: ignore[arg-type]
+                    app = create_backend_app(self.moto_service)  # type: ignore[arg-type]
+                    # moto turns Flask's debug mode on; its helpers give every request a class of its
+                    # own in a reference cycle holding the request and its body, freed only when the
+                    # garbage collector runs, which the gateway's thresholds make rare (its memory climbed
+                    # by ~100 MiB under log shipping). Off, with moto's exceptions still propagating.
+                    app.debug = False
+                    app.config["PROPAGATE_EXCEPTIONS"] = True
+                    self._app = app
                     moto_instances.track_weakly()  # the service's model classes exist now
         return self._app
 
