@@ -20,7 +20,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
     "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
     "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
-    "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (DEBUG=1)."),
+    "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (`LAMBDA_LOG_FUNCTIONS=1` or `DEBUG=1`)."),
+    "LAMBDA_LOG_FUNCTIONS": ("0", "`1` shows every function's output in the gateway's log at INFO, each line prefixed with `[function-name]` (`[name:version]` for a published version)."),
     "LAMBDA_DURABLE_TIME_SCALE": ("1", "Durable functions: real seconds per durable second for waits, step retry delays and callback timeouts; execution timeouts stay real time (`0.001`: a one-day wait takes 86.4 s; `0`: at once). For tests."),
     "LAMBDA_ASYNC_RETRY_BASE_MS": ("60000", "Delay before the first retry of a failed asynchronous invocation; the second waits twice it (AWS: 1 then 2 minutes). Lower it for tests."),
     "LAMBDA_STATE_TRANSITION_DELAY_MS": ("", "How long functions stay Pending/InProgress before Active/Successful."),
@@ -62,7 +63,7 @@ _INTEGERS = {
     "LAMBDA_LIMITS_CREATE_FUNCTION_REQUEST_SIZE": 1,
     "LAMBDA_CODE_LOCATION_EXPIRES": 1,
 }
-_FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM", "LAMBDA_REMOVE_CONTAINERS")
+_FLAGS = ("LAMBDA_SYNCHRONOUS_CREATE", "ENFORCE_IAM", "LAMBDA_REMOVE_CONTAINERS", "LAMBDA_LOG_FUNCTIONS")
 
 
 def gateway_hostnames(config: Config) -> list[str]:

@@ -38,34 +38,57 @@ def log_stream_name(version: str) -> str:
 
 
 class EnvironmentLog:
-    """Collects one environment's output, split per invocation."""
+    """Collects one environment's output, split per invocation.
+
+    The function's output is shown in the gateway's log too: at INFO, each line
+    prefixed with ``[label]`` (the function's name, ``name:version`` for a
+    published version) when ``echo`` is on (``LAMBDA_LOG_FUNCTIONS=1``), else at
+    DEBUG (``DEBUG=1``, Lambda's START/END/REPORT lines included); cut at
+    ``truncate`` characters either way. invocation_log.py sums each invocation
+    up at INFO."""
 
     def __init__(self, group: str, stream: str, shipper: "LogShipper", target: tuple[str, str, int],
-                 truncate: int, debug: bool) -> None:
+                 truncate: int, debug: bool, label: str = "", echo: bool = False) -> None:
         self.group = group
         self.stream = stream
+        self.label = label
         self._shipper = shipper
         self._target = target  # (account, region, gateway port)
         self._truncate = truncate
         self._debug = debug
+        self._echo = echo
         self._lock = threading.Lock()
         self._lines: list[tuple[int, str]] = []
 
     def line(self, text: str) -> None:
+        text = self._collect(text)
+        if self._echo or self._debug:
+            for part in text.split("\n"):
+                shown = part if len(part) <= self._truncate else part[: self._truncate] + "..."
+                if self._echo:
+                    function_log.info("[%s] %s", self.label, shown)
+                else:
+                    function_log.debug("> %s", shown)
+
+    def _collect(self, text: str) -> str:
         # AWS runtimes separate the lines of one log record with \r.
         text = text.replace("\r", "\n")
         with self._lock:
             self._lines.append((int(time.time() * 1000), text))
-        if self._debug:
-            shown = text if len(text) <= self._truncate else text[: self._truncate] + "..."
-            function_log.debug("> %s", shown)
+        return text
 
     def system(self, text: str) -> None:
+        """A message of the gateway's own (why an environment could not start): shown as output is."""
         self.line(text)
 
     def system_lines(self, lines: list[str]) -> None:
+        """Lambda's START/END/REPORT lines: shown as output with ``DEBUG=1`` (as the
+        user guide shows them), not with ``LAMBDA_LOG_FUNCTIONS=1``."""
         for text in lines:
-            self.line(text)
+            if self._echo:
+                self._collect(text)
+            else:
+                self.line(text)
 
     def take(self) -> list[tuple[int, str]]:
         """Everything collected since the last take (this invocation's log)."""

@@ -28,6 +28,7 @@ from . import debug_config
 from .debugging import Debugging
 from .environment import ExecutionEnvironment, error_payload
 from .environment_origins import EnvironmentOrigins
+from . import invocation_log
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
 from .platform_log import PlatformLog
 from .models import Invocation, InvocationResult
@@ -101,6 +102,7 @@ class InvocationService:
         self.keepalive_seconds = config.integer("LAMBDA_KEEPALIVE_MS", 600_000) / 1000
         self.start_timeout = config.integer("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT", 20, 1)
         self.truncate = config.integer("LAMBDA_TRUNCATE_STDOUT", 2000, 1)
+        self.log_functions = config.flag("LAMBDA_LOG_FUNCTIONS")  # their output in the gateway's log
         self.account_limit = config.integer("LAMBDA_LIMITS_CONCURRENT_EXECUTIONS", 1000, 1)
         self.hostname = config.string("HOSTNAME_FROM_LAMBDA")  # unset: where the executor says environments reach us
         # Told each address (not loopback) environments reach this machine at: the
@@ -264,6 +266,7 @@ class InvocationService:
         platform: PlatformLog = env.platform  # type: ignore[attr-defined]
         invocation.invoked_function_arn = target.invoked_arn
         env_log.system_lines(platform.start(invocation.request_id, target.version))
+        invocation_log.started(env_log.label, invocation.request_id, cold)
         result = env.invoke(invocation)
         result.init_duration_ms = env.init_duration_ms if cold else None
         if result.chunks is None:
@@ -290,6 +293,7 @@ class InvocationService:
         env_log.system_lines(platform.end(invocation.request_id))
         env_log.system_lines(platform.report(invocation.request_id, result.duration_ms, result.max_memory_mb,
                                              result.init_duration_ms, result.timed_out, error_type))
+        invocation_log.finished(env_log.label, invocation.request_id, result, platform.memory, error_type)
         lines = env_log.take()
         result.logs = tail(lines).decode("utf-8", "replace")
         env_log.ship(lines)
@@ -309,7 +313,8 @@ class InvocationService:
         group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{target.function_name}"
         stream = log_stream_name(target.version)
         env_log = EnvironmentLog(group, stream, self._shipper, (target.account_id, target.region, target.gateway_port),
-                                 self.truncate, self.config.debug)
+                                 self.truncate, self.config.debug,
+                                 label=invocation_log.label(target.function_name, target.version), echo=self.log_functions)
         env.log = env_log  # type: ignore[attr-defined]
         env.platform = PlatformLog(config)  # type: ignore[attr-defined]
         # INIT_START goes to CloudWatch Logs only, not into the first invoke's LogResult.
