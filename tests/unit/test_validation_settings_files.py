@@ -79,3 +79,16 @@ def test_a_member_pattern_must_sit_on_a_patterned_member():
     for path in ("CreateFunction.MemorySize", "CreateFunction.Nope", "Nope.FunctionName", "CreateFunction.Layers"):
         with pytest.raises(ValueError):
             ParamValidator(service, ValidationSettings.from_dict({"patterns": {path: "x"}}))
+
+
+def test_not_found_texts_are_data_with_evidence():
+    # specs/errors/lambda-not-found.json, read by providers/lambda_/not_found.py.
+    from providers.lambda_ import not_found
+
+    document = json.loads(not_found.SPEC.read_text())
+    for kind, entry in document["kinds"].items():
+        assert entry["evidence"], kind
+        assert set(entry) <= {"code", "message", "type", "status", "evidence"}, kind
+    error = not_found.not_found_error("code-signing-config", arn="arn:x")
+    assert (error.code, error.message, error.status, error.members) == (
+        "ResourceNotFoundException", "The Lambda code signing configuration arn:x can not be found.", 404, {"Type": None})

@@ -20,6 +20,7 @@ from gateway.errors import ServiceError
 
 from ..arns import function_arn
 from ..models import Function, now_timestamp
+from ..not_found import not_found_error
 from ..store import LambdaStore
 from .base import LambdaApiBase, conflict, not_found
 from .paging import paginate, public
@@ -27,10 +28,8 @@ from .tags import validate_tags
 
 
 def csc_not_found(arn: str) -> ServiceError:
-    # AWS sends this one without "Type" (TestCodeSigningConfig::test_code_signing_not_found_excs).
-    error = not_found(f"The Lambda code signing configuration {arn} can not be found.")
-    error.members["Type"] = None
-    return error
+    # AWS sends this one without "Type" (specs/errors/lambda-not-found.json).
+    return not_found_error("code-signing-config", arn=arn)
 
 
 class CodeSigningApi(LambdaApiBase):
@@ -39,11 +38,7 @@ class CodeSigningApi(LambdaApiBase):
         """The config an ARN names, or AWS's ``CodeSigningConfigNotFoundException``."""
         record = store.code_signing_configs.get(arn)
         if record is None:
-            raise ServiceError(
-                "CodeSigningConfigNotFoundException",
-                f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.",
-                status=404,
-            )
+            raise not_found_error("code-signing-config-reference", arn=arn)
         return record
 
     def _csc_record(self, context: RequestContext, arn: str) -> tuple[LambdaStore, dict[str, Any]]:

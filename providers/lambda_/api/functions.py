@@ -169,9 +169,7 @@ class FunctionsApi(LambdaApiBase):
     def _create_ref(self, context: RequestContext, value: str) -> FunctionRef:
         ref = self.resolve(context, value)
         if ref.qualified_name or "." in ref.name:
-            operation = context.operation
-            member = operation.input_shape.members.get("FunctionName") if operation is not None else None
-            pattern = member.metadata.get("pattern") if member is not None else None
+            _, pattern = self._action_and_pattern(context)  # as AWS prints it for CreateFunction
             raise validation.validation_error(
                 value, "functionName", f"Member must satisfy regular expression pattern: {pattern or ''}".rstrip()
             )

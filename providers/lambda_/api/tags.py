@@ -15,6 +15,7 @@ from gateway.context import RequestContext
 
 from ..arns import function_arn
 from ..models import new_revision_id
+from ..not_found import not_found_error
 from ..store import LambdaStore
 from .base import LambdaApiBase, invalid_parameter, not_found
 
@@ -46,14 +47,12 @@ class TagsApi(LambdaApiBase):
         if kind == "event-source-mapping":
             record = store.event_source_mappings.get(parts[6]) if parts[3:5] == [store.region, store.account_id] else None
             if record is None or record.get("State") == "Deleting":
-                raise not_found("The resource you requested does not exist.")
+                raise not_found_error("event-source-mapping")
             return store, parts[6], record.setdefault("_Tags", {})
         if kind == "code-signing-config":
             record = store.code_signing_configs.get(resource)
             if record is None:
-                error = not_found(f"The Lambda code signing configuration {resource} can not be found.")
-                error.members["Type"] = None  # as AWS sends it (TestCodeSigningConfig::test_code_signing_not_found_excs)
-                raise error
+                raise not_found_error("code-signing-config", arn=resource)
             return store, resource, record.setdefault("_Tags", {})
         raise not_found("The resource you requested does not exist.")
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..not_found import not_found_message
+
 # The generic FunctionName pattern AWS prints when a name does not parse (the
 # API edge substitutes the pattern of the operation being served).
 FUNCTION_NAME_PATTERN = (
     r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?"
     r"(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
 )
-MAPPING_NOT_FOUND = "The resource you requested does not exist."
+MAPPING_NOT_FOUND = not_found_message("event-source-mapping")  # specs/errors/lambda-not-found.json
 
 
 class LambdaError(Exception):

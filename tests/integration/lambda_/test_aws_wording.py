@@ -189,3 +189,59 @@ def test_the_account_limit_throttle_carries_type_user(special_gateway):
     assert (response["Reason"], response["Type"], response["message"]) == (
         "ConcurrentInvocationLimitExceeded", "User", "Rate Exceeded.")
     assert "retry-after" not in response["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_not_found_texts_per_kind_and_qualifier(aws_client, function):
+    # test_lambda_api.snapshot.json: TestLambdaFunction::test_ops_on_nonexisting_fn, ::test_ops_on_nonexisting_version,
+    # ::test_delete_on_nonexisting_version; TestLambdaReservedConcurrency::test_function_concurrency_exceptions;
+    # TestLambdaProvisionedConcurrency::test_provisioned_concurrency_exceptions (961553a); TestLambdaAlias::
+    # test_notfound_and_invalid_routingconfigs; TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions;
+    # TestLambdaUrl::test_url_config_list_paging; TestLambdaEventSourceMappings::test_event_source_mapping_exceptions;
+    # TestCodeSigningConfig::test_code_signing_not_found_excs. test_lambda.snapshot.json:
+    # TestLambdaFeatures::test_invoke_exceptions (recorded 24-11-2025: Invoke names ':$LATEST').
+    client = aws_client("lambda")
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:"
+    missing = unique("missing")
+    csc = "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0"
+    esm = "The resource you requested does not exist."
+    cases = [
+        (client.get_function, {"FunctionName": missing}, f"Function not found: {arn}{missing}", "User"),
+        (client.delete_function, {"FunctionName": missing, "Qualifier": "1"}, f"Function not found: {arn}{missing}",
+         "User"),
+        (client.invoke, {"FunctionName": missing}, f"Function not found: {arn}{missing}:$LATEST", "User"),
+        (client.put_function_concurrency, {"FunctionName": missing, "ReservedConcurrentExecutions": 1},
+         f"Function not found: {arn}{missing}:$LATEST", "User"),
+        (client.get_function, {"FunctionName": function, "Qualifier": "1221"},
+         f"Function not found: {arn}{function}:1221", "User"),
+        (client.list_provisioned_concurrency_configs, {"FunctionName": missing}, f"Function not found: {arn}{missing}",
+         "User"),
+        (client.delete_provisioned_concurrency_config, {"FunctionName": missing, "Qualifier": "1"},
+         f"Function not found: {arn}{missing}:1", "User"),
+        (client.get_alias, {"FunctionName": function, "Name": "non-existent"},
+         f"Cannot find alias arn: {arn}{function}:non-existent", "User"),
+        (client.get_function_event_invoke_config, {"FunctionName": missing},
+         f"The function {arn}{missing}:$LATEST doesn't have an EventInvokeConfig", "User"),
+        (client.list_function_url_configs, {"FunctionName": missing}, "Function does not exist", "User"),
+        (client.get_event_source_mapping, {"UUID": "11111111-2222-3333-4444-555555555555"}, esm, "User"),
+        (client.delete_event_source_mapping, {"UUID": "11111111-2222-3333-4444-555555555555"}, esm, "User"),
+        (client.list_tags, {"Resource": "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:"
+                                        "11111111-2222-3333-4444-555555555555"}, esm, "User"),
+        (client.get_code_signing_config, {"CodeSigningConfigArn": csc},
+         f"The Lambda code signing configuration {csc} can not be found.", None),
+        (client.delete_code_signing_config, {"CodeSigningConfigArn": csc},
+         f"The Lambda code signing configuration {csc} can not be found.", None),
+        (client.get_function_code_signing_config, {"FunctionName": missing}, f"Function not found: {arn}{missing}",
+         "User"),
+    ]
+    for call, params, message, error_type in cases:
+        response = error_of_status(call, 404, **params)
+        assert response["Error"] == {"Code": "ResourceNotFoundException", "Message": message}, call
+        assert response.get("Type") == error_type, call
+    response = error_of_status(client.put_function_code_signing_config, 404, FunctionName=function,
+                               CodeSigningConfigArn=csc)
+    assert response["Error"] == {
+        "Code": "CodeSigningConfigNotFoundException",
+        "Message": f"The code signing configuration cannot be found. Check that the provided configuration is not "
+                   f"deleted: {csc}.",
+    }
+    assert response["Type"] == "User"
