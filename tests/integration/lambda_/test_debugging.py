@@ -11,6 +11,9 @@ Every function here has ``Timeout: 1`` and stays paused at its breakpoint for
 longer: the invocation still returns its result (the timeout is lifted while
 debugging). Functions come from hot-reload directories, as in the README's
 walkthrough, so one test also edits the code and attaches to the new environment.
+The file names three functions (two with ports, one without: timeout lifted
+only); ``LAMBDA_DEBUG_PORT`` without ``LAMBDA_DEBUG_FUNCTION`` gives one port to
+every other function, one environment at a time.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ import sys
 
 
 def handler(event, context):
-    return {"debugpy": importlib.util.find_spec("debugpy") is not None, "path": sys.path}
+    return {"debugpy": importlib.util.find_spec("debugpy") is not None, "path": sys.path,
+            "remaining_ms": context.get_remaining_time_in_millis()}
 '''
 # The invocation stays paused at its breakpoint past its 1 s timeout: that pause is the scenario under test.
 PAUSE_PAST_TIMEOUT_SECONDS = 1.5
@@ -75,24 +79,26 @@ class Debugged:
 
     def __init__(self, executor: str, root: Path) -> None:
         self.executor = executor
-        self.names = {kind: f"dbg-{kind}-{uuid.uuid4().hex[:8]}" for kind in ("py", "node", "hot", "plain")}
+        self.names = {kind: f"dbg-{kind}-{uuid.uuid4().hex[:8]}" for kind in ("py", "node", "hot", "other", "plain")}
         self.ports = {kind: free_port() for kind in ("py", "node", "hot")}
         self.dirs = {kind: root / kind for kind in self.names}
         for kind, (filename, code) in {"py": ("index.py", PYTHON_HANDLER), "node": ("app.mjs", NODE_HANDLER),
-                                       "hot": ("index.py", PYTHON_HANDLER), "plain": ("index.py", PLAIN_HANDLER)}.items():
+                                       "hot": ("index.py", PYTHON_HANDLER), "other": ("index.py", PYTHON_HANDLER),
+                                       "plain": ("index.py", PLAIN_HANDLER)}.items():
             self.dirs[kind].mkdir(parents=True)
             (self.dirs[kind] / filename).write_text(code)
         config = root / "debug.yaml"
         config.write_text(json.dumps({"functions": {
             self.names["py"]: {"debug-port": self.ports["py"], "wait-for-attach": True},
             self.names["node"]: {"debug-port": self.ports["node"], "wait-for-attach": True},
+            self.names["plain"]: None,  # no port: its timeout is lifted, no debugger starts
         }}))
         self.gateway = GatewayProcess(env={
             "LAMBDA_RUNTIME_EXECUTOR": executor,
             "LAMBDA_DEBUG_MODE_CONFIG_PATH": str(config),
-            # The simple form, no waiting: the debugger attaches to a running environment.
+            # The simple form, for every function the file does not name, without waiting:
+            # the debugger attaches to a running environment.
             "LAMBDA_DEBUG_PORT": str(self.ports["hot"]),
-            "LAMBDA_DEBUG_FUNCTION": self.names["hot"],
         })
 
     def create_all(self) -> None:
@@ -200,7 +206,8 @@ def test_node_breakpoint_through_the_inspector_websocket(debugged: Debugged) -> 
 def test_a_hot_reload_edit_restarts_the_environment_on_the_same_port(debugged: Debugged) -> None:
     """LAMBDA_DEBUG_PORT without waiting: the function runs until a debugger
     attaches; an edit of its hot-reload directory gives a new environment
-    listening on the same port, where a debugger stops in the new code."""
+    listening on the same port, where a debugger stops in the new code. Then
+    another function takes the shared port."""
     client = client_for(debugged.gateway.url, read_timeout=120)
     name, code = debugged.names["hot"], debugged.dirs["hot"] / "index.py"
     assert invoke_json(client, name, {"a": 6, "b": 7})[1]["answer"] == 42  # no debugger attached: it just runs
@@ -220,8 +227,26 @@ def test_a_hot_reload_edit_restarts_the_environment_on_the_same_port(debugged: D
         dap.close()
     assert outcome["payload"]["answer"] == 106, outcome
 
+    # Another function sharing LAMBDA_DEBUG_PORT: its environment takes the port
+    # (the idle one that held it ends, and with it this debugger session).
+    other = debugged.dirs["other"] / "index.py"
+    assert invoke_json(client, debugged.names["other"], {"a": 1, "b": 1})[1]["answer"] == 1
+    dap = DapClient("127.0.0.1", debugged.ports["hot"])
+    try:
+        dap.attach({str(other): [PYTHON_BREAK_LINE]}, debugged.path_mappings("other"))
+        invoking, outcome = invoke_in_background(client, debugged.names["other"], {"a": 4, "b": 5})
+        stopped = dap.wait_event("stopped")
+        assert dap.top_frame(stopped["threadId"])["source"]["path"] == str(other)
+        assert dap.top_frame_locals(stopped["threadId"])["answer"] == "20"
+        dap.request("continue", threadId=stopped["threadId"])
+        invoking.join(30)
+    finally:
+        dap.close()
+    assert outcome["payload"]["answer"] == 20, outcome
 
-def test_a_function_not_debugged_cannot_import_debugpy(debugged: Debugged) -> None:
+
+def test_a_function_without_a_debug_port_cannot_import_debugpy(debugged: Debugged) -> None:
     _, payload = invoke_json(client_for(debugged.gateway.url), debugged.names["plain"])
     assert payload["debugpy"] is False
+    assert payload["remaining_ms"] > 1000  # Timeout=1, lifted by its entry
     assert not [entry for entry in payload["path"] if entry.startswith("/var/debugger") or "debugpy" in entry]
