@@ -10,6 +10,7 @@ outside call (a callback, a timer) changed meanwhile.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Execution:
     error: Optional[dict[str, Any]] = None
     operations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> Operation, in start order
     changed_at: dict[str, int] = field(default_factory=dict)  # id -> change number of its last change
+    change_log: list[tuple[int, str]] = field(default_factory=list)  # (change number, id), ascending
+    positions: dict[str, int] = field(default_factory=dict)  # id -> place in start order
     changes: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
@@ -89,14 +92,22 @@ class Execution:
         """Store ``operation`` (new or changed) with the next change number;
         ``outside``: changed by something other than the function's checkpoint."""
         self.changes += 1
+        self.positions.setdefault(operation["Id"], len(self.positions))
         self.operations[operation["Id"]] = operation
         self.changed_at[operation["Id"]] = self.changes
+        self.change_log.append((self.changes, operation["Id"]))
         if outside and operation["Id"] not in self.updated_ids:
             self.updated_ids.append(operation["Id"])
 
     def changed_since(self, change: int) -> list[dict[str, Any]]:
-        return [copy.deepcopy(self.operations[op_id]) for op_id, number in self.changed_at.items()
-                if number > change]
+        """Copies of the operations changed after change number ``change``, in start order."""
+        start = bisect.bisect_right(self.change_log, change, key=lambda entry: entry[0])
+        ids = {op_id for _, op_id in self.change_log[start:]}
+        if len(ids) * 4 < len(self.operations):
+            order = sorted(ids, key=self.positions.__getitem__)
+        else:
+            order = [op_id for op_id in self.operations if op_id in ids]
+        return [copy.deepcopy(self.operations[op_id]) for op_id in order]
 
     def operation_list(self) -> list[dict[str, Any]]:
         return list(self.operations.values())

@@ -45,6 +45,20 @@ def lam(durable_gateway) -> Any:
     return client_for(durable_gateway.url)
 
 
+@pytest.fixture(scope="module")
+def fn(lam, durable_zip):
+    """``fn("approval")``: the module's function running that handler (created once,
+    so its environments stay warm across tests)."""
+    created: dict[str, str] = {}
+
+    def get(handler: str) -> str:
+        if handler not in created:
+            created[handler] = durable_function(lam, durable_zip, handler)
+        return created[handler]
+
+    return get
+
+
 def durable_function(client: Any, zip_bytes: bytes, handler: str, **config: Any) -> str:
     name = unique("durable")
     client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=f"index.{handler}",
@@ -107,8 +121,8 @@ def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
 
 
 # Steps and waits ------------------------------------------------------------------------------------
-def test_steps_and_a_day_long_wait_run_synchronously(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "steps_and_wait")
+def test_steps_and_a_day_long_wait_run_synchronously(lam, fn):
+    name = fn("steps_and_wait")
     started = time.monotonic()
     response = lam.invoke(FunctionName=name, Payload=json.dumps({"name": "Ada"}))
     assert time.monotonic() - started < 30  # a day at LAMBDA_DURABLE_TIME_SCALE
@@ -152,8 +166,8 @@ def test_a_published_version_runs_its_own_code(lam, durable_zip):
 
 
 # Retries and failures -----------------------------------------------------------------------------
-def test_a_step_retried_until_it_succeeds(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "flaky")
+def test_a_step_retried_until_it_succeeds(lam, fn):
+    name = fn("flaky")
     response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 5, "succeed_on": 3}))
     assert json.loads(response["Payload"].read()) == 3
     history = events(lam, response["DurableExecutionArn"])
@@ -166,8 +180,8 @@ def test_a_step_retried_until_it_succeeds(lam, durable_zip):
     assert event_types(lam, response["DurableExecutionArn"]).count("InvocationCompleted") == 3
 
 
-def test_retries_exhausted_fail_the_execution(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "flaky")
+def test_retries_exhausted_fail_the_execution(lam, fn):
+    name = fn("flaky")
     response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 2, "succeed_on": 9}))
     assert response["FunctionError"] == "Unhandled"
     body = json.loads(response["Payload"].read())
@@ -183,8 +197,8 @@ def test_retries_exhausted_fail_the_execution(lam, durable_zip):
 
 
 # Callbacks -----------------------------------------------------------------------------------------
-def test_callback_completed_with_boto3(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "approval")
+def test_callback_completed_with_boto3(lam, fn):
+    name = fn("approval")
     arn = start_async(lam, name, {})
     token = callback_id(lam, arn)
     assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "RUNNING"
@@ -202,8 +216,8 @@ def test_callback_completed_with_boto3(lam, durable_zip):
         CallbackId="bm90LWEtY2FsbGJhY2s=", Result=b"1")) == "ResourceNotFoundException"
 
 
-def test_callback_completed_with_the_aws_cli(lam, durable_zip, durable_gateway, cli_env):
-    name = durable_function(lam, durable_zip, "approval")
+def test_callback_completed_with_the_aws_cli(lam, fn, durable_gateway, cli_env):
+    name = fn("approval")
     arn = start_async(lam, name, {})
     token = callback_id(lam, arn)
     env = dict(cli_env, AWS_ENDPOINT_URL=durable_gateway.url)
@@ -215,8 +229,8 @@ def test_callback_completed_with_the_aws_cli(lam, durable_zip, durable_gateway, 
     assert json.loads(execution["Result"]) == {"decision": '{"by": "cli"}'}
 
 
-def test_callback_failure_fails_the_execution(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "approval")
+def test_callback_failure_fails_the_execution(lam, fn):
+    name = fn("approval")
     arn = start_async(lam, name, {})
     token = callback_id(lam, arn)
     lam.send_durable_execution_callback_failure(CallbackId=token, Error={"ErrorType": "Rejected",
@@ -227,8 +241,8 @@ def test_callback_failure_fails_the_execution(lam, durable_zip):
     assert failed["CallbackFailedDetails"]["Error"]["Payload"] == {"ErrorType": "Rejected", "ErrorMessage": "no way"}
 
 
-def test_callback_timeout(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "approval")
+def test_callback_timeout(lam, fn):
+    name = fn("approval")
     arn = start_async(lam, name, {"timeout": 100000})  # one second at the gateway's time scale
     token = callback_id(lam, arn)
     execution = ended(lam, arn)
@@ -241,7 +255,7 @@ def test_callback_timeout(lam, durable_zip):
 
 # Stop, list, names ----------------------------------------------------------------------------------
 def test_stop_list_and_execution_names(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "approval")
+    name = durable_function(lam, durable_zip, "approval")  # its own: the test lists its executions
     arn = start_async(lam, name, {"n": 1}, DurableExecutionName="order-1")
     assert arn.split("/")[-2] == "order-1"
     # The same name and input: the same execution; another input: AWS's conflict.
@@ -281,14 +295,14 @@ def test_stop_list_and_execution_names(lam, durable_zip):
 
 
 # Chained invokes -------------------------------------------------------------------------------------
-def test_chained_invokes_of_plain_and_durable_functions(lam, durable_zip):
+def test_chained_invokes_of_plain_and_durable_functions(lam, fn):
     plain = unique("plain")
     lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
                         Code={"ZipFile": make_zip({"index.py": "def handler(event, context):\n"
                                                                "    return {'echo': event}\n"})})
     wait_active(lam, plain)
-    callee = durable_function(lam, durable_zip, "steps_and_wait")
-    caller = durable_function(lam, durable_zip, "chain")
+    callee = fn("steps_and_wait")
+    caller = fn("chain")
 
     response = lam.invoke(FunctionName=caller, Payload=json.dumps({"target": plain}))
     assert json.loads(response["Payload"].read()) == {"chained": {"echo": {"from": "chain"}}}
@@ -306,8 +320,8 @@ def test_chained_invokes_of_plain_and_durable_functions(lam, durable_zip):
 
 
 # Bad input ----------------------------------------------------------------------------------------------
-def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, durable_zip):
-    name = durable_function(lam, durable_zip, "raw_protocol")
+def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, fn):
+    name = fn("raw_protocol")
     response = lam.invoke(FunctionName=name, Payload=b'{"raw": true}')
     found = json.loads(response["Payload"].read())
     assert found["input_keys"] == ["CheckpointToken", "DurableExecutionArn", "InitialExecutionState",

@@ -14,7 +14,7 @@ def greet(step_context: StepContext, name: str) -> str:
 @durable_execution
 def steps_and_wait(event, context: DurableContext):
     greeting = context.step(greet(event.get("name", "World")))
-    context.wait(Duration.from_days(1), name="a-day")
+    context.wait(Duration.from_seconds(event.get("wait_seconds", 86400)), name="a-day")
     shout = context.step(lambda _: greeting.upper(), name="shout")
     return {"greeting": greeting, "shout": shout}
 
