@@ -401,8 +401,11 @@ def test_pages_show_aliases_urls_and_mappings(ui_gateway: GatewayProcess) -> Non
     assert details.status_code == 200
     assert "version 1" in details.text and html.escape(url) in details.text and queue_arn in details.text
     assert '<option value="live">live</option>' in details.text
-    download = html.unescape(re.search(r'id="download" href="([^"]+)"|href="([^"]+)" id="download"', details.text).group(2))
-    assert requests.get(download, timeout=30).content == _zip_bytes_of(lambda_client, name)
+    download = html.unescape(re.search(r'href="([^"]+)" id="download"', details.text).group(1))
+    assert download == f"/_gateway/ui/functions/{name}/code?version=1"  # the pages' own origin
+    got = requests.get(ui_gateway.url + download, timeout=30)
+    assert got.headers["Content-Disposition"] == f'attachment; filename="{name}-1.zip"'
+    assert got.content == _zip_bytes_of(lambda_client, name)
     elsewhere = requests.get(f"{ui_gateway.url}/_gateway/ui/?account=555566667777&region=mx-central-1", timeout=30)
     assert name not in elsewhere.text and 'id="no-functions"' in elsewhere.text
     assert 'value="555566667777"' in elsewhere.text  # the forms act there too

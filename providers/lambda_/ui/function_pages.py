@@ -8,7 +8,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from botocore.exceptions import ClientError
 
@@ -19,6 +19,7 @@ from . import reads
 from .api import GatewayApi, error_text
 from .forms import one_file_zip
 from .render import Page, Renderer, segment
+from .safety import protect
 
 #: What the inline editor writes, per runtime family: file name, handler, sample.
 INLINE_FAMILIES = {
@@ -114,6 +115,38 @@ class FunctionPages:
             payload=page.form.get("payload") if page.form else "{}",
             invoke_qualifier=page.form.get("qualifier") if page.form else version,
         )
+
+    def code(self, page: Page, name: str) -> HttpResponse:
+        """The version's zip, fetched from its ``Code.Location`` and streamed to the
+        browser from the pages' own origin (the presigned URL names the host the
+        pages' API client used, which may not be the one the browser uses)."""
+        got = self.api.lambda_(page.scope).get_function(FunctionName=name, Qualifier=page.query("version") or "$LATEST")
+        location = got.get("Code", {}).get("Location") or ""
+        try:
+            upstream = self.api.open_code(location)
+        except ValueError:
+            return self.render.page(page, "error.html", 404, code="NoZip",
+                                    message="This function's code is not a zip the gateway stores "
+                                            "(a container image or a hot-reload directory)")
+        if upstream.status != 200:
+            upstream.release_conn()
+            return self.render.page(page, "error.html", 502, code="DownloadFailed",
+                                    message=f"The code location answered {upstream.status}")
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from upstream.stream(1 << 20)
+            finally:
+                upstream.release_conn()
+
+        configuration = got["Configuration"]
+        file_name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{configuration['FunctionName']}-{configuration['Version']}.zip")
+        response = HttpResponse(200, body=chunks())
+        response.headers["Content-Type"] = "application/zip"
+        response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+        if upstream.headers.get("Content-Length"):
+            response.headers["Content-Length"] = upstream.headers["Content-Length"]
+        return protect(response, page.nonce)
 
     # Creating ---------------------------------------------------------------------------
     def new(self, page: Page, values: Optional[dict] = None, error: Optional[tuple[str, str]] = None,

@@ -105,19 +105,12 @@ def function_details(client: Any, name: str, qualifier: str) -> dict:
     return {
         "configuration": got["Configuration"],
         "code": got.get("Code", {}),
-        "download": _download_link(got.get("Code", {})),
         "tags": got.get("Tags", {}),
         "versions": versions,
         "aliases": _all(client, "list_aliases", "Aliases", FunctionName=name),
         "urls": _all(client, "list_function_url_configs", "FunctionUrlConfigs", FunctionName=name),
         "mappings": _all(client, "list_event_source_mappings", "EventSourceMappings", FunctionName=name),
     }
-
-
-def _download_link(code: dict) -> str:
-    """The code's presigned download URL (``Code.Location``), when it is a web URL."""
-    location = code.get("Location") or ""
-    return location if location.startswith(("http://", "https://")) else ""
 
 
 def configuration_items(configuration: dict) -> list[tuple[str, str]]:

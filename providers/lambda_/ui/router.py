@@ -8,6 +8,7 @@
 | POST | ``/functions`` | create it (then 303 to its page) |
 | POST | ``/functions/delete`` | confirm, then delete the selected functions |
 | GET | ``/functions/<name>?version=`` | a function at one version, with recent logs |
+| GET | ``/functions/<name>/code?version=`` | the version's zip (from its ``Code.Location``) |
 | POST | ``/functions/<name>/invoke`` | invoke it, show result, log tail, duration |
 | GET | ``/layers`` | layers and their versions |
 | GET | ``/layers/new`` | publish a layer version |
@@ -70,6 +71,7 @@ class ResourceBrowser:
                 ("POST", "/functions", functions.create),
                 ("POST", "/functions/delete", functions.delete),
                 ("GET", f"/functions/{_NAME}", functions.detail),
+                ("GET", f"/functions/{_NAME}/code", functions.code),
                 ("POST", f"/functions/{_NAME}/invoke", functions.invoke),
                 ("GET", "/layers", layers.index),
                 ("GET", "/layers/new", layers.new),
