@@ -64,6 +64,7 @@ DISCONTINUED: dict[str, str] = {
     "LAMBDA_XRAY_INIT": "nothing",
     "LAMBDA_FALLBACK_URL": "nothing (not supported)",
     "LAMBDA_FORWARD_URL": "nothing (not supported)",
+    "LAMBDA_DEBUG_MODE": "LAMBDA_DEBUG_MODE_CONFIG_PATH or LAMBDA_DEBUG_PORT (either alone turns debugging on)",
     "EDGE_PORT": "GATEWAY_LISTEN",
     "GATEWAY_LISTEN_ALL": "GATEWAY_LISTEN",
 }
