@@ -139,7 +139,7 @@ def install_all() -> None:
             ensure_sitecustomize(version)
         else:
             status = _install(interpreter, version, ric_dir(version), PACKAGES)
-            if status == "installed":
+            if has_ric(version):
                 ensure_sitecustomize(version)
             print(f"python{version}: awslambdaric {status} for {interpreter} in {ric_dir(version)}")
         if not has_debugger(version):
