@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from . import progress
+
 # Node.js majors AWS has (or had) nodejsNN.x runtimes for.
 NODE_MAJORS = ("16", "18", "20", "22", "24")
 RUNTIME_ROOT = Path(sys.prefix) / "lambda-runtimes"
@@ -126,15 +128,14 @@ def _install(major: str, package: str, npm: str) -> str:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund", "--omit=dev",
-             "--no-update-notifier", "--loglevel=error", f"{package}@{major}"],
-            capture_output=True, text=True, timeout=INSTALL_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL,
-        )
-        failure = None if result.returncode == 0 else _npm_error(result.stderr or result.stdout)
-    except (OSError, subprocess.SubprocessError) as error:
-        failure = str(error)
+    print(f"node{major}: {package}@{major}: starting", flush=True)
+    # npm's http lines are its progress: each package (the node binary's among them) as it is fetched.
+    status, output = progress.run(
+        f"node{major}", [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund", "--omit=dev",
+                         "--no-update-notifier", "--loglevel=http", f"{package}@{major}"],
+        shown=lambda line: " fetch " in line, timeout=INSTALL_TIMEOUT_SECONDS,
+    )
+    failure = None if status == 0 else _npm_error(output)
     binary = installed_node(major)
     if failure or not binary:
         shutil.rmtree(target, ignore_errors=True)
@@ -144,7 +145,9 @@ def _install(major: str, package: str, npm: str) -> str:
 
 def _npm_error(output: str) -> str:
     """The telling line of npm's error output (not the "complete log" pointer)."""
-    lines = [line.removeprefix("npm error").strip() for line in output.strip().splitlines()]
+    errors = [line for line in output.strip().splitlines() if line.startswith(("npm error", "npm ERR!"))]
+    lines = [line.removeprefix("npm error").removeprefix("npm ERR!").strip()
+             for line in errors or output.strip().splitlines()]
     lines = [line for line in lines if line and not line.startswith(("code ", "errno ", "syscall ", "A complete log"))]
     return lines[0] if lines else "npm install failed"
 

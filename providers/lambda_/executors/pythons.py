@@ -27,14 +27,18 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Mapping, Optional
+
+from . import progress
 
 RUNTIME_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 RIC_ROOT = Path(sys.prefix) / "lambda-runtimes"
 PACKAGES = ("awslambdaric", "boto3")
 DEBUGGER_PACKAGES = ("debugpy>=1.8,<2",)
 INTERPRETERS_VARIABLE = "LAMBDA_RUNTIME_INTERPRETERS"
+PIP_PROGRESS = ("Collecting", "Processing", "Downloading", "Installing collected packages", "ERROR")  # pip's lines passed on
 
 SITECUSTOMIZE = '''\
 """Written by lambda-gateway: AWS's Python runtimes search the function's code,
@@ -157,14 +161,18 @@ def _install(interpreter: str, version: str, target: Path, packages: tuple[str, 
         extra = ["--python-version", version, "--only-binary=:all:"]
     else:
         extra = []
-    result = subprocess.run(
-        [*command, "install", "-q", "--disable-pip-version-check", "--target", str(target), *extra, *packages],
-        capture_output=True, text=True,
+    label = f"python{version}"
+    print(f"{label}: {', '.join(packages)}: starting", flush=True)
+    started = time.monotonic()
+    status, output = progress.run(
+        label, [*command, "install", "--progress-bar", "off", "--disable-pip-version-check", "--target", str(target),
+                *extra, *packages],
+        shown=lambda line: line.startswith(PIP_PROGRESS),
     )
-    if result.returncode == 0:
-        return "installed"
+    if status == 0:
+        return f"installed in {time.monotonic() - started:.1f} s"
     shutil.rmtree(target, ignore_errors=True)
-    return f"skipped ({result.stderr.strip().splitlines()[-1:]})"
+    return f"skipped ({output.strip().splitlines()[-1:]})"
 
 
 if __name__ == "__main__":

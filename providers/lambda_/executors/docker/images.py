@@ -28,6 +28,7 @@ import threading
 from typing import TYPE_CHECKING, Optional
 
 from ...runtimes import BY_ID
+from .pull_progress import PullProgress
 
 if TYPE_CHECKING:
     import docker
@@ -139,8 +140,16 @@ class ImageStore:
             if attrs is None:
                 repository, tag = split_reference(image)
                 log.info("pulling %s (%s)", image, platform)
+                progress = PullProgress(image)
                 try:
-                    self.api.pull(repository, tag=tag or "latest", platform=platform)
+                    for event in self.api.pull(repository, tag=tag or "latest", platform=platform, stream=True,
+                                               decode=True):
+                        if event.get("error"):  # a streamed pull reports its failure as an event
+                            raise docker.errors.DockerException(event["error"])
+                        line = progress.feed(event)
+                        if line:
+                            log.info("%s", line)
+                    log.info("%s", progress.finished())
                     attrs = self.api.inspect_image(image)
                 except docker.errors.DockerException as error:
                     return f"the image {image} is not available ({platform}) and could not be pulled: {_brief(error)}"
