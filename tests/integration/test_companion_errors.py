@@ -146,7 +146,10 @@ def test_ec2_security_group_requests_moto_would_fail_on(aws_client) -> None:
                      "Message": "Value ( '' ) for parameter Tag key is invalid. Tag key cannot be null or empty."}
     created = ec2.create_security_group(GroupName="tagged", Description="d",
                                         TagSpecifications=[{"ResourceType": "security-group",
-                                                            "Tags": [{"Key": "k", "Value": "v"}]}])
+                                                            "Tags": [{"Key": "k", "Value": "v"}, {"Key": "bare"}]}])
+    # A tag without a Value gets the empty value (Tag.Value is optional; moto read it unguarded).
+    (group,) = ec2.describe_security_groups(GroupIds=[created["GroupId"]])["SecurityGroups"]
+    assert sorted((tag["Key"], tag["Value"]) for tag in group["Tags"]) == [("bare", ""), ("k", "v")]
     # A filter name the operation does not document (moto looked it up unguarded); documented ones still work.
     for call in (ec2.describe_security_groups, ec2.describe_security_group_rules):
         error = error_of(call, Filters=[{"Name": "{}", "Values": ["x"]}])
