@@ -33,6 +33,7 @@ from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 from .cgroups import Cgroups, join_command
 from .child import ENV_MARKER, ChildEnvironment
 from .debugger import debugger_dir, interpreter_args, python_path
+from .extensions_launcher import with_extensions
 from .layer_merge import MergedLayers
 from .layout import Paths, RuntimeResolver, command, find_bootstrap, runtime_family, runtime_variables
 
@@ -107,9 +108,10 @@ class ProcessExecutor(Executor):
             env[ENV_MARKER] = marker
         try:
             process = subprocess.Popen(
-                join_command(cgroup, command(resolved, paths, spec.handler, bootstrap,
+                join_command(cgroup, with_extensions(command(resolved, paths, spec.handler, bootstrap,
                                              spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"),
-                                             interpreter_args(resolved, spec.debug))),
+                                             interpreter_args(resolved, spec.debug)),
+                                                     layers, str(opt))),
                 cwd=str(task), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )

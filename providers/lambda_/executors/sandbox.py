@@ -39,6 +39,7 @@ from .base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
 from .cgroups import Cgroups, join_command
 from .child import ChildEnvironment, Spawner
 from .debugger import SANDBOX_DEBUGGER_DIR, debugger_dir, interpreter_args, python_path
+from .extensions_launcher import with_extensions
 from .layer_merge import MergedLayers
 from .layout import SANDBOX_PATHS, RuntimeResolver, command, find_bootstrap, runtime_family, runtime_variables
 
@@ -131,6 +132,12 @@ class SandboxExecutor(Executor):
             f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_GID}::/home/{SANDBOX_USER}:/sbin/nologin\n"
         )
         (etc / "group").write_text("root:x:0:\n")
+        # The host's names, and the one AWS gives the environment itself (the Telemetry API's listeners).
+        try:
+            hosts = Path("/etc/hosts").read_text()
+        except OSError:
+            hosts = "127.0.0.1 localhost\n"
+        (etc / "hosts").write_text(hosts.rstrip("\n") + "\n127.0.0.1 sandbox.localdomain sandbox\n")
         return etc
 
     def _meminfo(self, memory_mb: int) -> Path:
@@ -201,7 +208,8 @@ class SandboxExecutor(Executor):
                 raise ExecutorError(f"could not prepare the bootstrap: {error}") from error
 
         binds = [*self._system, "--ro-bind", str(self._etc / "passwd"), "/etc/passwd",
-                 "--ro-bind", str(self._etc / "group"), "/etc/group"]
+                 "--ro-bind", str(self._etc / "group"), "/etc/group",
+                 "--ro-bind", str(self._etc / "hosts"), "/etc/hosts"]
         binds += ["--ro-bind", str(spec.code_dir), "/var/task"] if spec.code_dir else ["--dir", "/var/task"]
         binds += ["--ro-bind", str(opt), "/opt"] if opt else ["--dir", "/opt"]
         if resolved.runtime_dir:
@@ -234,6 +242,7 @@ class SandboxExecutor(Executor):
         inner = [*self._limits, *command(resolved, SANDBOX_PATHS, spec.handler, bootstrap,
                                          spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER"),
                                          interpreter_args(resolved, spec.debug))]
+        inner[len(self._limits):] = with_extensions(inner[len(self._limits):], opt, "/opt")  # extensions_launcher.py
 
         cgroup = self.cgroups.create(spec.env_id, spec.memory_mb)
         cgroup_id = cgroup.v2_id() if cgroup is not None else None

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Iterator, Optional
 
+from .extensions import Extensions
 from .models import Invocation, InvocationResult
+from .telemetry import Telemetry
 
 log = logging.getLogger("lambda.environment")
 
@@ -96,6 +98,13 @@ class ExecutionEnvironment:
         self._current: Optional[_Pending] = None
         self._stop_callbacks: list[Callable[[], None]] = []
         self.log_tail: Callable[[str], str] = lambda request_id: ""  # set by the log collector
+        # The Extensions and Telemetry APIs (extensions.py, telemetry.py): idle unless an extension registers.
+        self.extensions = Extensions()
+        self.telemetry = Telemetry()
+        self.shutdown_reason = "spindown"  # what SHUTDOWN tells extensions: spindown, timeout or failure
+        self.on_init_done: Callable[[], None] = lambda: None
+        self.on_invoke_start: Callable[[Invocation], None] = lambda invocation: None
+        self.on_shutdown_phase_end: Callable[[], None] = lambda: None  # extensions done, runtime still held
 
     # Pool side -------------------------------------------------------------------
     def invoke(self, invocation: Invocation, deadline_ms_from_now: Optional[int] = None) -> InvocationResult:
@@ -123,6 +132,7 @@ class ExecutionEnvironment:
         else:
             timed_out = None
         if timed_out is not None:
+            self.shutdown_reason = "timeout"
             self.stop()
             timed_out.duration_ms = timeout * 1000
             return timed_out
@@ -131,6 +141,7 @@ class ExecutionEnvironment:
                 if pending.result is None:
                     pending.result = self._timed_out(invocation)
                     self._current = None
+            self.shutdown_reason = "timeout"
             self.stop()
         result = pending.result
         assert result is not None
@@ -188,14 +199,17 @@ class ExecutionEnvironment:
     # Runtime API side --------------------------------------------------------------
     def next_invocation(self, poll_seconds: float = 3600.0) -> Invocation:
         """``GET /invocation/next``: the runtime waits for work."""
+        if self.init_duration_ms is None and self.extensions.active:
+            self._end_extension_init()
         with self._cond:
             if self.init_duration_ms is None:
                 self.init_duration_ms = (time.monotonic() - self.started_at) * 1000
                 if self.state is EnvState.STARTING:
                     self.state = EnvState.IDLE
                 self._cond.notify_all()
+                self.on_init_done()
             while self._queued is None:
-                if self.state is EnvState.STOPPED:
+                if self.state is EnvState.STOPPED and not self.extensions.holding_runtime:
                     raise EnvironmentStopped(self.id)
                 self._cond.wait(poll_seconds)
             pending = self._queued
@@ -205,7 +219,20 @@ class ExecutionEnvironment:
             invocation.deadline_ms = int(time.time() * 1000) + self.timeout_seconds * 1000
             pending.picked_up_at = time.monotonic()
             pending.picked_up.set()
+            self.on_invoke_start(invocation)
+            self.extensions.dispatch_invoke(invocation.request_id, invocation.deadline_ms,
+                                            invocation.invoked_function_arn, invocation.trace_id)
             return invocation
+
+    def _end_extension_init(self) -> None:
+        """The runtime's init is done: init ends once every registered extension
+        is done too; an extension's failure fails init (the environment ends)."""
+        failure = self.extensions.wait_init(self.init_timeout_seconds)
+        if failure is not None:
+            self.post_init_error(error_payload(*failure))
+            self.shutdown_reason = "failure"
+            threading.Thread(target=self.stop, name=f"stop-{self.id[:8]}", daemon=True).start()
+            raise EnvironmentStopped(self.id)
 
     def post_response(self, request_id: str, body: bytes) -> bool:
         if len(body) > MAX_RESPONSE_BYTES:
@@ -311,6 +338,8 @@ class ExecutionEnvironment:
         """The runtime process ended."""
         with self._cond:
             self.exit_status = status
+            if self.state is not EnvState.STOPPED:
+                self.shutdown_reason = "failure"
             pending = self._current
             if pending is not None and pending.result is None:
                 self._current = None
@@ -328,6 +357,14 @@ class ExecutionEnvironment:
             self.state = EnvState.STOPPED
             self._cond.notify_all()
             callbacks, self._stop_callbacks = self._stop_callbacks, []
+        if self.extensions.active:  # AWS's Shutdown phase: the runtime's next is held until it ends
+            self.extensions.shutdown(self.shutdown_reason)
+            self.telemetry.flush()
+            self.on_shutdown_phase_end()
+        self.extensions.close()
+        self.telemetry.close()
+        with self._cond:
+            self._cond.notify_all()
         for callback in callbacks:
             try:
                 callback()

@@ -39,6 +39,8 @@ class InvocationResult:
     executed_version: str = "$LATEST"
     timed_out: bool = False
     never_ran: bool = False  # the environment died before its runtime took the invocation
+    # The runtime answered while extensions still work on the invocation (its end comes later: extensions.py).
+    extensions_running: bool = False
     # Streamed responses: the body as the function writes it, its content type,
     # and (once the stream ended) the error the function reported mid-stream.
     chunks: Optional[Iterator[bytes]] = None

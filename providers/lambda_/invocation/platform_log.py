@@ -44,13 +44,15 @@ class PlatformLog:
             return []
         return [json.dumps({"time": _now(), "type": kind, "record": record}, separators=(",", ":"))]
 
+    def init_start_record(self, initialization_type: str) -> dict[str, Any]:
+        """``platform.initStart``'s record (the JSON log format's, the Telemetry API's)."""
+        return {"initializationType": initialization_type, "phase": "init",
+                "runtimeVersion": runtime_version(self.runtime), "runtimeVersionArn": self.runtime_arn}
+
     def init_start(self, initialization_type: str) -> list[str]:
         version = runtime_version(self.runtime)
         if self.json:
-            return self._record("platform.initStart", {
-                "initializationType": initialization_type, "phase": "init",
-                "runtimeVersion": version, "runtimeVersionArn": self.runtime_arn,
-            })
+            return self._record("platform.initStart", self.init_start_record(initialization_type))
         return [f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {self.runtime_arn}"]
 
     def start(self, request_id: str, version: str) -> list[str]:

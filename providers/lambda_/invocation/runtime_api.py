@@ -19,7 +19,8 @@ from werkzeug.datastructures import Headers
 from gateway.http import HttpRequest, HttpResponse
 from gateway.server import HttpServer, ServerLimits
 
-from .environment import EnvironmentStopped, ExecutionEnvironment
+from . import extensions_api
+from .environment import EnvironmentStopped, ExecutionEnvironment, error_payload
 
 log = logging.getLogger("lambda.runtime_api")
 
@@ -60,7 +61,7 @@ class RuntimeApiServer:
         self.environment = environment
         self._server = HttpServer(
             host, 0, self.handle, _LIMITS, stream_request=_is_streamed, on_refused=self._refused,
-            accept_filter=accepts_peer, thread_per_connection=True, max_connections=16,
+            accept_filter=accepts_peer, thread_per_connection=True, max_connections=48,
         )
         self.address = f"{host}:{self._server.port}"
 
@@ -116,4 +117,10 @@ class RuntimeApiServer:
             if path == f"{_PREFIX}/init/error":
                 env.post_init_error(request.body)
                 return _json(202, _ACCEPTED)
+        if extensions_api.handles(path):  # the Extensions and Telemetry APIs (extensions_api.py)
+            answer = extensions_api.handle(
+                request, env.extensions, env.telemetry, env.init_timeout_seconds,
+                on_init_failure=lambda kind, message: env.post_init_error(error_payload(kind, message)))
+            if answer is not None:
+                return answer
         return _error(404, "NotFound", f"{request.method} {path} is not part of the Runtime API")

@@ -7,6 +7,7 @@ environment start-up through the chosen executor, the log lines AWS prints.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -26,7 +27,9 @@ from ..store import Stores
 from .credentials import Credentials, ExecutionRoleCredentials
 from . import debug_config
 from .debugging import Debugging
+from . import telemetry_events
 from .environment import ExecutionEnvironment, error_payload
+from .extensions import FunctionFacts
 from .environment_origins import EnvironmentOrigins
 from . import invocation_log
 from .logs import EnvironmentLog, LogShipper, log_stream_name, tail
@@ -175,6 +178,11 @@ class InvocationService:
                     result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep,
                                                         slot)
                     deferred = True
+                elif result.extensions_running:  # the client has its answer; the environment waits for them
+                    threading.Thread(target=self._finish_after_extensions, name=f"ext-{env.id[:8]}", daemon=True,
+                                     args=(dataclasses.replace(result), invocation, target, pool, env, keep,
+                                           slot)).start()
+                    deferred = True
                 return result
             finally:
                 if not deferred:
@@ -189,6 +197,8 @@ class InvocationService:
         try:
             yield from chunks
         finally:
+            if env.extensions.active and not env.extensions.wait_invoke(started + env.timeout_seconds):
+                result.timed_out = True
             if not result.timed_out:
                 result.duration_ms = (time.monotonic() - started) * 1000
             self._finish(env, invocation, result)
@@ -267,11 +277,42 @@ class InvocationService:
         invocation.invoked_function_arn = target.invoked_arn
         env_log.system_lines(platform.start(invocation.request_id, target.version))
         invocation_log.started(env_log.label, invocation.request_id, cold)
+        env.in_flight = True  # type: ignore[attr-defined]
         result = env.invoke(invocation)
         result.init_duration_ms = env.init_duration_ms if cold else None
+        telemetry_events.runtime_done(env.telemetry, invocation, result)
         if result.chunks is None:
-            self._finish(env, invocation, result)
+            if env.extensions.active and env.extensions.invoke_pending():
+                result.extensions_running = True
+                env.running.drain_output()  # type: ignore[attr-defined]
+                lines = env_log.take()  # the response's log tail: what came before the runtime's answer
+                result.logs = tail(lines).decode("utf-8", "replace")
+                env_log.ship(lines)
+            else:
+                self._finish(env, invocation, result)
         return result
+
+    def _finish_after_extensions(self, result: InvocationResult, invocation: Invocation, target: InvokeTarget,
+                                 pool: VersionPool, env: ExecutionEnvironment, keep: bool, slot: str) -> None:
+        """AWS's Invoke phase ends once every extension that got INVOKE called
+        next again, within the function's timeout: REPORT's Duration covers it
+        all (the runtime's own is platform.runtimeDone's), and only then does the
+        environment serve another invocation."""
+        started = time.monotonic() - result.duration_ms / 1000
+        try:
+            if env.extensions.wait_invoke(started + env.timeout_seconds):
+                result.duration_ms = (time.monotonic() - started) * 1000
+            else:  # the timeout ends the invocation's environment, as a runtime's would
+                result.timed_out, keep = True, False
+                result.duration_ms = env.timeout_seconds * 1000
+                env.shutdown_reason = "timeout"
+            self._finish(env, invocation, result)
+        except Exception:  # noqa: BLE001
+            log.exception("finishing invocation %s failed", invocation.request_id)
+            keep = False
+        finally:
+            pool.release(env, keep)
+            self._release_slot(target, slot)
 
     def _finish(self, env: ExecutionEnvironment, invocation: Invocation, result: InvocationResult) -> None:
         """The invocation's END/REPORT lines, its log tail, and its logs' delivery."""
@@ -294,7 +335,9 @@ class InvocationService:
         env_log.system_lines(platform.report(invocation.request_id, result.duration_ms, result.max_memory_mb,
                                              result.init_duration_ms, result.timed_out, error_type))
         invocation_log.finished(env_log.label, invocation.request_id, result, platform.memory, error_type)
+        telemetry_events.report(env.telemetry, invocation, result, platform.memory, error_type)
         lines = env_log.take()
+        env.in_flight = False  # type: ignore[attr-defined]
         result.logs = tail(lines).decode("utf-8", "replace")
         env_log.ship(lines)
 
@@ -317,6 +360,8 @@ class InvocationService:
                                  label=invocation_log.label(target.function_name, target.version), echo=self.log_functions)
         env.log = env_log  # type: ignore[attr-defined]
         env.platform = PlatformLog(config)  # type: ignore[attr-defined]
+        telemetry_events.attach(env, FunctionFacts(target.function_name, target.version, config.get("Handler", ""),
+                                                   target.account_id), env.platform, initialization_type)
         # INIT_START goes to CloudWatch Logs only, not into the first invoke's LogResult.
         env_log.ship([(int(time.time() * 1000), line) for line in env.platform.init_start(initialization_type)])
         started = threading.Event()
@@ -349,14 +394,14 @@ class InvocationService:
                 memory_mb=int(config.get("MemorySize", 128)),
                 architecture=(config.get("Architectures") or ["x86_64"])[0],
                 image_uri=target.code.image_uri,
-                on_output=env_log.line,
+                on_output=telemetry_events.route_output(env.telemetry, env_log.line),
                 on_exit=env.on_exit,
                 on_out_of_memory=env.on_out_of_memory,
                 ephemeral_storage_mb=int((config.get("EphemeralStorage") or {}).get("Size", 512)),
                 code_is_hot_reload=bool(target.code.hot_reload_dir),
                 image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig") or {},
                 on_cgroup=lambda cgroup_id: self.origins.cgroup(env_id, cgroup_id),
-                on_address=lambda address: self.origins.address(env_id, address),
+                on_address=lambda address: self._environment_address(env, address),
             )
             if debug is not None:
                 spec.debug = self.debugging.starting(debug, target.pool_key, env)
@@ -373,6 +418,7 @@ class InvocationService:
         env.running = running  # type: ignore[attr-defined]
         started.set()
         env.on_stop(running.stop)
+        env.on_shutdown_phase_end = lambda: self._ship_leftovers(env)
         return env
 
     def _debug_entry(self, target: InvokeTarget) -> Optional[debug_config.DebugEntry]:
@@ -390,6 +436,23 @@ class InvocationService:
             return
         log.info("%s: debugger on 127.0.0.1:%s%s", name, spec.debug.port,
                  ", waiting for it to attach before the handler loads" if spec.debug.wait_for_attach else "")
+
+    def _environment_address(self, env: ExecutionEnvironment, address: Optional[str]) -> None:
+        """An environment on a network of its own has an address: its connections
+        are recognised by it, and its Telemetry API listeners are reached there."""
+        self.origins.address(env.id, address)
+        if address:
+            env.telemetry.listener_host = address
+
+    @staticmethod
+    def _ship_leftovers(env: ExecutionEnvironment) -> None:
+        """Lines written after the last invocation (the extensions' at SHUTDOWN) go
+        to the log too (an invocation in flight takes its own, with its REPORT)."""
+        if getattr(env, "in_flight", False):
+            return
+        env.running.drain_output()  # type: ignore[attr-defined]
+        env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
+        env_log.ship(env_log.take())
 
     def _environment_host(self) -> str:
         """This machine's address as environments reach it (the executor's answer)."""

@@ -30,6 +30,7 @@ from gateway.config import Config, ConfigError
 from gateway.scratch import scratch_directory
 
 from ..base import EnvironmentSpec, Executor, ExecutorError, RunningEnvironment
+from ..extensions_launcher import with_extensions
 from ..layer_merge import MergedLayers
 from ..layout import SANDBOX_PATHS, ResolvedRuntime, find_bootstrap, runtime_family, runtime_variables
 from ..layout import XRAY_DAEMON_HOST, XRAY_DAEMON_PORT
@@ -275,8 +276,9 @@ class DockerExecutor(Executor):
                 bootstrap = find_bootstrap(spec.code_dir, opt, SANDBOX_PATHS, spec.code_is_hot_reload)
             except OSError as error:
                 raise ExecutorError(f"could not prepare the bootstrap: {error}") from error
-            return [*START_BOOTSTRAP, bootstrap], [], "/var/task"
-        return [*START_RUNTIME, "/lambda-entrypoint.sh"], [spec.handler], "/var/task"
+            return [*START_BOOTSTRAP, *with_extensions([bootstrap], opt, "/opt")], [], "/var/task"
+        # The layers' external extensions start first (extensions_launcher.py).
+        return [*START_RUNTIME, *with_extensions(["/lambda-entrypoint.sh"], opt, "/opt")], [spec.handler], "/var/task"
 
     def _variables(self, spec: EnvironmentSpec) -> dict[str, str]:
         variables = dict(spec.environment)
