@@ -18,6 +18,7 @@ BENCHES = [
     "code_upload_bench",
     "kinesis_bench",
     "sqs_bench",
+    "hot_reload_bench",
     "invoke_memory_bench",  # 10 minutes (BENCH_MEMORY_SECONDS)
 ]
 
