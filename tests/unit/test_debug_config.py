@@ -93,6 +93,7 @@ def test_debug_port_for_one_function_or_every_function() -> None:
     ({"LAMBDA_DEBUG_PORT": "http"}, "LAMBDA_DEBUG_PORT='http' is not a port"),
     ({"LAMBDA_DEBUG_PORT": "0"}, "is not a port"),
     ({"LAMBDA_DEBUG_FUNCTION": "f"}, "LAMBDA_DEBUG_FUNCTION needs LAMBDA_DEBUG_PORT"),
+    ({"LAMBDA_DEBUG_WAIT": "1"}, "LAMBDA_DEBUG_WAIT needs LAMBDA_DEBUG_PORT"),
     ({"LAMBDA_DEBUG_PORT": "1", "LAMBDA_DEBUG_FUNCTION": "f:live"}, "LAMBDA_DEBUG_FUNCTION: 'f:live' is not"),
     ({"LAMBDA_DEBUG_PORT": "1", "LAMBDA_DEBUG_WAIT": "yes"}, "LAMBDA_DEBUG_WAIT='yes' is not valid"),
 ])

@@ -126,8 +126,9 @@ def from_variables(env: Mapping[str, str]) -> list[DebugEntry]:
     if wait not in ("", "0", "1"):
         raise DebugConfigError(f"{WAIT_VARIABLE}={wait!r} is not valid; allowed values: 0, 1")
     if not raw_port:
-        if function:
-            raise DebugConfigError(f"{FUNCTION_VARIABLE} needs {PORT_VARIABLE} (the port its debugger listens on)")
+        for name, value in ((FUNCTION_VARIABLE, function), (WAIT_VARIABLE, wait)):
+            if value:
+                raise DebugConfigError(f"{name} needs {PORT_VARIABLE} (the port the debugger listens on)")
         return []
     if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
         raise DebugConfigError(f"{PORT_VARIABLE}={raw_port!r} is not a port (1-65535)")
