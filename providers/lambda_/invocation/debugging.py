@@ -62,6 +62,13 @@ class Debugging:
         # Most specific first: an ARN, then a name, then "every function".
         self._entries = sorted(entries, key=lambda entry: -entry.specificity)
         self._holders = {entry.key: _Holder() for entry in entries}
+        for entry in self._entries:
+            target = entry.key if entry.name is None or entry.key.endswith(f":{entry.qualifier}") \
+                else f"{entry.key}:{entry.qualifier}"
+            what = f"debugger on {DEBUG_HOST}:{entry.port}" if entry.port else "no debugger"
+            log.info("remote debugging: %s: %s%s, %s, one environment at a time", target,
+                     what, ", waits for it to attach" if entry.port and entry.wait_for_attach else "",
+                     "timeout kept" if entry.enforce_timeouts else f"timeout lifted to {DEBUG_TIMEOUT_SECONDS} s")
 
     def entry_for(self, account: str, region: str, name: str, version: str) -> Optional[DebugEntry]:
         for entry in self._entries:
