@@ -192,9 +192,9 @@ class Extensions:
         waits for the next one."""
         with self._cond:
             if agent.state == "Exited" or self._failure is not None and not self._init_closed:
-                raise ExtensionApiError(500, "Extension.InvalidExtensionState",
-                                        f"State transition from {agent.state} to Ready failed for extension "
-                                        f"{agent.id}. Error: State transition is not allowed")
+                raise _forbidden("Extension.InvalidExtensionState",
+                                 f"State transition from {agent.state} to Ready failed for extension "
+                                 f"{agent.id}. Error: State transition is not allowed")
             agent.state = "Ready"
             self._cond.notify_all()
             while not agent.pending:

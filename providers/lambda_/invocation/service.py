@@ -394,7 +394,7 @@ class InvocationService:
                 memory_mb=int(config.get("MemorySize", 128)),
                 architecture=(config.get("Architectures") or ["x86_64"])[0],
                 image_uri=target.code.image_uri,
-                on_output=telemetry_events.route_output(env.telemetry, env_log.line),
+                on_output=telemetry_events.route_output(env.telemetry, env_log.line, env.platform.json),
                 on_exit=env.on_exit,
                 on_out_of_memory=env.on_out_of_memory,
                 ephemeral_storage_mb=int((config.get("EphemeralStorage") or {}).get("Size", 512)),

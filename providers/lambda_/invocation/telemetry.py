@@ -163,7 +163,7 @@ class Telemetry:
     def platform(self, kind: str, record: dict[str, Any]) -> None:
         self._emit("platform", kind, record)
 
-    def function_line(self, text: str) -> None:
+    def function_line(self, text: Any) -> None:
         self._emit("function", "function", text)
 
     def extension_line(self, text: str) -> None:

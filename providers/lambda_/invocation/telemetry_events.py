@@ -45,9 +45,11 @@ def attach(env: Any, facts: FunctionFacts, platform: PlatformLog, initialization
     env.on_invoke_start = invoke_start
 
 
-def route_output(telemetry: Telemetry, log_line: Callable[[str], None]) -> Callable[[str], None]:
+def route_output(telemetry: Telemetry, log_line: Callable[[str], None],
+                 structured: bool = False) -> Callable[[str], None]:
     """The environment's output: an extension's lines (marked) and the function's
-    go to its log, and to subscribers as ``extension`` / ``function`` events."""
+    go to its log, and to subscribers as ``extension`` / ``function`` events (with
+    ``LogFormat: JSON``, a function's JSON line is the event's record as an object)."""
 
     def route(line: str) -> None:
         if line.startswith(MARK):
@@ -57,9 +59,18 @@ def route_output(telemetry: Telemetry, log_line: Callable[[str], None]) -> Calla
             return
         log_line(line)
         if telemetry.active:
-            telemetry.function_line(line)
+            telemetry.function_line(_record_of(line) if structured else line)
 
     return route
+
+
+def _record_of(line: str) -> Any:
+    if line.startswith("{"):
+        try:
+            return json.loads(line)
+        except ValueError:
+            pass
+    return line
 
 
 def _tracing(invocation: Invocation) -> dict[str, str]:
