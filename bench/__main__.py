@@ -15,6 +15,7 @@ BENCHES = [
     "lambda_runtime_bench",
     "function_url_bench",
     "event_invoke_bench",
+    "durable_bench",
     "code_upload_bench",
     "kinesis_bench",
     "sqs_bench",

@@ -48,9 +48,7 @@ class DurableExecutionsApi(LambdaApiBase):
         execution = self.durable.start(target, payload, request.get("DurableExecutionName"))
         if invocation_type == "Event":
             return {"StatusCode": 202, "DurableExecutionArn": execution.arn}
-        timeout = min(SYNC_INVOKE_LIMIT, int(target.config.get("DurableConfig", {}).get("ExecutionTimeout")
-                                             or SYNC_INVOKE_LIMIT) * max(self.durable.scale, 0.001) + 60)
-        ended = self.durable.wait_for_end(execution.arn, timeout)
+        ended = self.durable.wait_for_end(execution.arn, SYNC_INVOKE_LIMIT)
         response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": target.version,
                                     "DurableExecutionArn": execution.arn}
         if ended is not None and ended.status == "SUCCEEDED":

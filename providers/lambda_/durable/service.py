@@ -87,6 +87,7 @@ class DurableService:
         resumed = 0
         with self._lock:
             for execution in self._journal.load():
+                execution.persisted = (execution.changes, len(execution.events))
                 self._index(execution)
                 if execution.finished:
                     continue
@@ -139,6 +140,8 @@ class DurableService:
         execution.persisted = (execution.changes, len(execution.events))
         if self._journal.size > COMPACT_BYTES:
             self._journal.rewrite(list(self._executions.values()))
+            for each in self._executions.values():
+                each.persisted = (each.changes, len(each.events))
 
     # Starting ------------------------------------------------------------------------------------
     def start(self, target: "InvokeTarget", payload: bytes, name: Optional[str],
