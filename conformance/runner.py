@@ -242,8 +242,10 @@ class ConformanceRunner:
         last_count, last_progress = -1, time.monotonic()
         while True:
             time.sleep(interval)
+            # Status first: a history read after the execution ended holds every event.
+            ended = self._status(arn) in TERMINAL
             events = self._history(arn)
-            if self._status(arn) in TERMINAL:
+            if ended:
                 return events, False
             if len(events) > last_count:
                 last_count, last_progress = len(events), time.monotonic()
