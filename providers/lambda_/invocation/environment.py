@@ -199,7 +199,7 @@ class ExecutionEnvironment:
     # Runtime API side --------------------------------------------------------------
     def next_invocation(self, poll_seconds: float = 3600.0) -> Invocation:
         """``GET /invocation/next``: the runtime waits for work."""
-        if self.init_duration_ms is None and self.extensions.active:
+        if self.init_duration_ms is None:  # init ends: so does extensions' registration
             self._end_extension_init()
         with self._cond:
             if self.init_duration_ms is None:

@@ -252,3 +252,12 @@ def test_extension_work_past_the_timeout_ends_the_invocation_and_its_environment
     report, shutdown = wait_until(report_and_shutdown, timeout=20, message="REPORT and SHUTDOWN in the log")
     assert "Duration: 1000.00 ms" in report and report.endswith("Status: timeout")
     assert shutdown["eventType"] == "SHUTDOWN" and shutdown["shutdownReason"] == "timeout"
+
+
+def test_registration_closes_with_init_without_any_extension(gateway):
+    client = client_for(gateway.url)
+    name = create_function(client, zip_bytes=python_zip(FUNCTION))
+    response, answer = invoke_json(client, name, {"probe": True})
+    assert "FunctionError" not in response, answer
+    assert answer["late_internal"] == [403, {"errorMessage": "Extension registration closed already",
+                                             "errorType": "Extension.RegistrationClosed"}]
