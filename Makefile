@@ -72,7 +72,7 @@ bench: install
 	$(VPY) -m bench $(BENCH)
 
 lint: install
-	$(VPY) -m pyflakes gateway providers tests bench
+	$(VPY) -m pyflakes gateway providers tests bench conformance
 
 coverage: install
 	$(VPY) -m providers.lambda_.coverage
