@@ -19,13 +19,14 @@ DATA_MEMBERS = ("Input", "Result", "Error")
 
 
 def data(payload: Optional[str]) -> dict[str, Any]:
-    """``EventInput`` / ``EventResult``."""
-    return {"Payload": payload} if payload is not None else {}
+    """``EventInput`` / ``EventResult`` (never truncated here: AWS's histories say
+    ``Truncated: false``, conformance requirement 1.18)."""
+    return {"Payload": payload, "Truncated": False} if payload is not None else {}
 
 
 def error(error_object: Optional[dict[str, Any]]) -> dict[str, Any]:
     """``EventError``."""
-    return {"Payload": error_object} if error_object else {}
+    return {"Payload": error_object, "Truncated": False} if error_object else {}
 
 
 def add(execution: Execution, event_type: str, details: Optional[dict[str, Any]] = None,

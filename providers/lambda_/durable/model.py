@@ -79,6 +79,8 @@ class Execution:
     # The EXECUTION operation's SUCCEED/FAIL checkpoint: (status, result, error), written
     # when the invocation that sent it completes (its InvocationCompleted comes first).
     due_timers: list[Timer] = field(default_factory=list)  # fired while an invocation ran (see service)
+    # Chained invokes that ended while an invocation ran: (operation id, result, error), see service.
+    due_chained: list[tuple[str, Optional[str], Optional[dict[str, Any]]]] = field(default_factory=list)
     persisted: tuple[int, int] = (0, 0)  # (changes, events) the journal holds
     interrupted: bool = False  # loaded from the journal with an invocation in flight
     pending_end: Optional[tuple[str, Optional[str], Optional[dict[str, Any]]]] = None

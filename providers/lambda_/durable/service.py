@@ -97,6 +97,11 @@ class DurableService:
                     execution.interrupted = False
                     self._invoke_soon(execution)
                 resumed += 1
+            for child_arn, link in list(self._children.items()):  # ended while its parent's outcome was held
+                child = self._executions.get(child_arn)
+                if child is not None and child.finished:
+                    del self._children[child_arn]
+                    self._chained_ended(link, child)
         return resumed
 
     def reset(self) -> None:
@@ -423,9 +428,13 @@ class DurableService:
             self._invoke_soon(execution)
 
     def _apply_due_timers(self, execution: Execution) -> None:
+        """What fell due while an invocation ran: timers, and chained invokes that ended."""
         due, execution.due_timers = execution.due_timers, []
         for timer in due:
             self._apply_timer(execution, timer)
+        ended, execution.due_chained = execution.due_chained, []
+        for operation_id, result, error in ended:
+            self._chained_outcome(execution, operation_id, result, error)
 
     def _apply_timer(self, execution: Execution, timer: Timer) -> None:
         if timer in execution.timers:
@@ -541,15 +550,23 @@ class DurableService:
         execution = self._executions.get(link[0])
         if execution is None or execution.finished:
             return
-        operation = execution.operations.get(link[1])
+        if execution.invoking:  # held until the invocation checkpoints or ends, as timers are
+            execution.due_chained.append((link[1], result, error))
+            return
+        self._chained_outcome(execution, link[1], result, error)
+        self._persist(execution)
+        self._invoke_soon(execution)
+
+    def _chained_outcome(self, execution: Execution, operation_id: str, result: Optional[str],
+                         error: Optional[dict[str, Any]]) -> None:
+        operation = execution.operations.get(operation_id)
         if operation is None or operation["Status"] != "STARTED":
             return
         if error is None:
-            checkpoint.complete_outside(execution, link[1], "SUCCEEDED", result=result)
+            checkpoint.complete_outside(execution, operation_id, "SUCCEEDED", result=result)
         else:
-            checkpoint.complete_outside(execution, link[1], "FAILED", error=error)
-        self._persist(execution)
-        self._invoke_soon(execution)
+            checkpoint.complete_outside(execution, operation_id, "FAILED", error=error)
+        execution.replay_wanted = True
 
     # Control plane -------------------------------------------------------------------------------------
     def find(self, account_id: str, arn: str) -> Execution:
