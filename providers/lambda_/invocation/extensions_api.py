@@ -58,9 +58,7 @@ def handle(request: HttpRequest, extensions: Extensions, telemetry: Telemetry, i
             return _json(200, body, agent_id)
         if path == _EXTENSION + "event/next" and method == "GET":
             agent = extensions.agent(request.headers.get(IDENTIFIER, ""))
-            event = extensions.next_event(agent)
-            response = _json(200, event, agent.id)
-            return response
+            return _json(200, extensions.next_event(agent), agent.id)
         if path in (_EXTENSION + "init/error", _EXTENSION + "exit/error") and method == "POST":
             agent = extensions.agent(request.headers.get(IDENTIFIER, ""))
             error_type = request.headers.get("Lambda-Extension-Function-Error-Type", "")
