@@ -334,14 +334,18 @@ class ConformanceRunner:
 
     def _log_differences(self, requirement: Requirement, function_name: str, arn: str, bindings: Bindings,
                          since_ms: int) -> list[str]:
-        """Logs arrive after the invocation: re-read until the expectations hold or the wait is over."""
+        """Logs arrive after the invocation: re-read until the expectations hold on two reads a second
+        apart with no record added in between (a ``count: 0`` or ``count: 1`` must not pass on logs
+        still arriving), or the wait is over."""
         deadline = time.monotonic() + LOG_WAIT_SECONDS
+        previous: Optional[int] = None
         while True:
             records = log_check.execution_records(self._log_events(function_name, since_ms), arn)
             differences = log_check.check(requirement.expected_logs, records, bindings)
-            if not differences or time.monotonic() >= deadline:
+            if (not differences and previous == len(records)) or time.monotonic() >= deadline:
                 return differences
-            time.sleep(0.5)
+            previous = len(records) if not differences else None
+            time.sleep(1.0)
 
     def _log_events(self, function_name: str, since_ms: int) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
