@@ -151,9 +151,12 @@ def test_ec2_security_group_requests_moto_would_fail_on(aws_client) -> None:
     (group,) = ec2.describe_security_groups(GroupIds=[created["GroupId"]])["SecurityGroups"]
     assert sorted((tag["Key"], tag["Value"]) for tag in group["Tags"]) == [("bare", ""), ("k", "v")]
     # A filter name the operation does not document (moto looked it up unguarded); documented ones still work.
-    for call in (ec2.describe_security_groups, ec2.describe_security_group_rules):
+    for call in (ec2.describe_security_groups, ec2.describe_security_group_rules, ec2.describe_vpcs,
+                 ec2.describe_subnets):
         error = error_of(call, Filters=[{"Name": "{}", "Values": ["x"]}])
         assert error == {"status": 400, "Code": "InvalidParameterValue", "Message": "The filter '{}' is invalid"}
+    # A name the documentation offers instead of another ("You can also use cidrBlock") is a filter too.
+    assert ec2.describe_subnets(Filters=[{"Name": "cidrBlock", "Values": ["10.99.0.0/24"]}])["Subnets"] == []
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [created["GroupId"]]}])
     assert rules["SecurityGroupRules"]
     groups = ec2.describe_security_groups(Filters=[{"Name": "tag:k", "Values": ["v"]}])["SecurityGroups"]

@@ -16,9 +16,10 @@ AWS's words, each from EC2's answers as users quote them:
   default VPC." (moto finds a group of any VPC by name, then fails removing it
   from the default VPC's);
 - a filter name the operation does not know: ``InvalidParameterValue`` "The
-  filter '<name>' is invalid" (moto fails on the lookup). The names known are
-  the ones AWS documents for the operation's ``Filters`` in the service model,
-  and ``tag:<key>``.
+  filter '<name>' is invalid" (moto fails on the lookup, or calls it not
+  implemented). The names known are the ones AWS documents for the operation's
+  ``Filters`` in the service model (with the alternative names it offers), and
+  ``tag:<key>``.
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ TAGGABLE_TYPES = {
     "AuthorizeSecurityGroupEgress": "security-group-rule",
 }
 
-# A documented filter: the first <code> of each list item of the Filters documentation
-# ("<code>tag</code>:&lt;key&gt;" is the tag:<key> form, not a filter named "tag").
-_DOCUMENTED_FILTER = re.compile(r"<li>\s*<p>\s*<code>([^<]+)</code>(?!:&lt;)")
+# The Filters documentation lists one filter per item: its name is the item's first
+# <code>, and names the item offers instead ("You can also use <code>cidr</code> or
+# <code>cidrBlock</code> as the filter names"). "tag" stands for the tag:<key> form.
+_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
+_ITEM_NAME = re.compile(r"^\s*<p>\s*<code>([^<]+)</code>")
+_ALSO = re.compile(r"also use (.*?) as the filter name", re.S)
+_CODE = re.compile(r"<code>([^<]+)</code>")
 
 
 def _tag_specifications(context: "RequestContext", params: dict[str, Any], operation: str) -> None:
@@ -98,7 +103,15 @@ def documented_filters(operation: "OperationModel") -> frozenset:
     member = operation.input_shape.members.get("Filters") if operation.input_shape else None
     if member is None:
         return frozenset()
-    return frozenset(_DOCUMENTED_FILTER.findall(member.documentation or ""))
+    names = set()
+    for item in _ITEM.findall(member.documentation or ""):
+        first = _ITEM_NAME.match(item)
+        if first:
+            names.add(first.group(1))
+        for also in _ALSO.findall(item):
+            names.update(_CODE.findall(also))
+    names.discard("tag")
+    return frozenset(names)
 
 
 def _known_filters(context: "RequestContext", params: dict[str, Any]) -> None:
@@ -117,6 +130,8 @@ BEFORE = {
     "DeleteSecurityGroup": [_group_name_in_default_vpc],
     "DescribeSecurityGroups": [_known_filters],
     "DescribeSecurityGroupRules": [_known_filters],
+    "DescribeSubnets": [_known_filters],
+    "DescribeVpcs": [_known_filters],
 }
 
 LOOKUPS: dict[str, list] = {}
