@@ -121,6 +121,9 @@ class LogShipper:
         self._pending = 0  # lines queued, not yet taken for delivery
         self._dropped = 0  # lines dropped since the last report
         self._pending_lock = threading.Lock()
+        # Set by flush() and stop(): the batch being gathered goes out now, not at the
+        # end of its BATCH_SECONDS (a gateway's shutdown waited a whole window for it).
+        self._hurry = threading.Event()
         self._client_factory = client_factory or self._client
         self._thread = threading.Thread(target=self._run, name="log-shipper", daemon=True)
         self._thread.start()
@@ -148,10 +151,12 @@ class LogShipper:
     def flush(self, timeout: float = 5.0) -> None:
         done = threading.Event()
         self._queue.put(("flush", done))
+        self._hurry.set()
         done.wait(timeout)
 
     def stop(self) -> None:
         self._queue.put(None)
+        self._hurry.set()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
@@ -159,7 +164,8 @@ class LogShipper:
         PutLogEvents per stream, so logging costs little under load."""
         while True:
             items = [self._queue.get()]
-            time.sleep(BATCH_SECONDS)
+            self._hurry.wait(BATCH_SECONDS)
+            self._hurry.clear()
             while True:
                 try:
                     items.append(self._queue.get_nowait())
