@@ -9,7 +9,7 @@ from pathlib import Path
 
 from providers.lambda_.durable import checkpoint, history
 from providers.lambda_.durable.journal import DurableJournal, change_record
-from providers.lambda_.durable.model import Execution
+from providers.lambda_.durable.model import Execution, Timer
 
 
 def new_execution(name: str = "e1") -> Execution:
@@ -34,7 +34,7 @@ def write_changes(journal: DurableJournal, execution: Execution) -> None:
     execution.persisted = (execution.changes, len(execution.events))
     checkpoint.apply(execution, [{"Id": "w1", "Type": "WAIT", "Action": "START",
                                   "WaitOptions": {"WaitSeconds": 5}}], 1.0)
-    execution.timers.append(checkpoint.Timer(execution.start + 5, "wait", "w1"))
+    execution.timers.append(Timer(execution.start + 5, "wait", "w1"))
     journal.write(change_record(execution, *execution.persisted))
 
 
