@@ -83,7 +83,7 @@ def test_a_tree_of_50000_entries_is_followed(gateway_url, tmp_path):
         folder = modules / f"package-{package}" / "lib"
         folder.mkdir(parents=True)
         for number in range(198):
-            (folder / f"file-{number}.js").write_bytes(b"")
+            os.close(os.open(folder / f"file-{number}.js", os.O_CREAT | os.O_WRONLY, 0o644))
     deep = modules / "package-249" / "lib" / "value.txt"
     deep.write_text("first")
     entries = sum(len(dirs) + len(files) for _, dirs, files in os.walk(tmp_path))
