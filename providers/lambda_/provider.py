@@ -102,6 +102,8 @@ class LambdaProvider(
         # Durable executions (durable/): started by invokes of functions with DurableConfig.
         self.durable = DurableService(self.backend, durable_time_scale(gateway.config),
                                       self.stores.state_dir if gateway.config.persistence else None)
+        self.backend.durable_invoke = lambda target, payload, kind, options: self.start_durable(
+            target, payload, kind, options)[1]
         # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
         self.pollers = PollerManager(self.backend, PollerPlugins(gateway.config),
                                      ClientCache(gateway.config, self._gateway_url, gateway.notices))

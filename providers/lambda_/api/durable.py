@@ -20,6 +20,8 @@ from ..durable.config import SYNC_INVOKE_LIMIT
 from ..durable.errors import DurableError
 from ..durable.model import Execution
 from ..durable.service import DurableService, error_payload
+from ..backend.values import InvokeOptions, InvokeOutcome
+from ..invocation.models import InvocationResult
 from ..invocation.service import InvokeTarget
 from .base import LambdaApiBase
 
@@ -45,23 +47,37 @@ class DurableExecutionsApi(LambdaApiBase):
                        payload: bytes, invocation_type: str) -> dict[str, Any]:
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
-        execution = self.durable.start(target, payload, request.get("DurableExecutionName"))
-        if invocation_type == "Event":
+        execution, outcome = self.start_durable(target, payload, invocation_type,
+                                                InvokeOptions(request_id=context.request_id),
+                                                request.get("DurableExecutionName"))
+        if outcome.result is None:
             return {"StatusCode": 202, "DurableExecutionArn": execution.arn}
+        return {**self.invoke_response(outcome), "DurableExecutionArn": execution.arn}
+
+    def start_durable(self, target: InvokeTarget, payload: bytes, invocation_type: str, options: InvokeOptions,
+                      name: Optional[str] = None) -> tuple[Execution, InvokeOutcome]:
+        """Start an execution of ``target``; ``Event``: answered at once (202),
+        ``RequestResponse``: answered when it ends (within AWS's 15 minutes), its
+        result as the function's answer, its error as an ``Unhandled`` function error.
+        Also what event source mappings, function URLs and InvokeAsync reach
+        through the backend (``LambdaBackend.durable_invoke``)."""
+        execution = self.durable.start(target, payload, name)
+        if invocation_type == "Event":
+            return execution, InvokeOutcome(202)
         ended = self.durable.wait_for_end(execution.arn, SYNC_INVOKE_LIMIT)
-        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": target.version,
-                                    "DurableExecutionArn": execution.arn}
+        result = InvocationResult(request_id=options.request_id or execution.execution_id,
+                                  executed_version=target.version)
         if ended is not None and ended.status == "SUCCEEDED":
-            response["Payload"] = (ended.result or "").encode()
-            return response
-        response["FunctionError"] = "Unhandled"
-        if ended is None:
-            response["Payload"] = error_payload({"ErrorType": "Sandbox.Timedout", "ErrorMessage": (
+            result.payload = (ended.result or "").encode()
+        elif ended is None:
+            result.function_error = "Unhandled"
+            result.payload = error_payload({"ErrorType": "Sandbox.Timedout", "ErrorMessage": (
                 f"The durable execution {execution.arn} did not end within the synchronous invoke limit; "
                 "it goes on running")})
         else:
-            response["Payload"] = error_payload(ended.error or {"ErrorType": ended.status})
-        return response
+            result.function_error = "Unhandled"
+            result.payload = error_payload(ended.error or {"ErrorType": ended.status})
+        return execution, InvokeOutcome(200, result)
 
     # Reading executions ----------------------------------------------------------------------------
     @answering_durable_errors

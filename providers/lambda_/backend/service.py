@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid as uuidlib
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from gateway.errors import ServiceError
 
@@ -41,6 +41,9 @@ class LambdaBackend(MappingRegistry):
         self._invocations = invocations
         self._async_queue = async_queue
         self.urls = FunctionUrlIndex(stores)
+        # Set by the provider: starts a durable execution where a function with
+        # DurableConfig is invoked (event source mappings, function URLs, InvokeAsync).
+        self.durable_invoke: Optional[Callable[[InvokeTarget, bytes, str, InvokeOptions], InvokeOutcome]] = None
 
     # Resolving ----------------------------------------------------------------------------------
     def resolve(self, function_name: str, qualifier: Optional[str] = None, *, caller: Caller) -> InvokeTarget:
@@ -115,6 +118,8 @@ class LambdaBackend(MappingRegistry):
         request_id = options.request_id or str(uuidlib.uuid4())
         if invocation_type == "DryRun":
             return InvokeOutcome(204)
+        if self.durable_invoke is not None and target.config.get("DurableConfig") and not options.durable_replay:
+            return self.durable_invoke(target, payload, invocation_type, options)
         if invocation_type == "Event":
             # AWS: the response's x-amzn-RequestId is the invocation's request id.
             self._async_queue.enqueue(target, payload, request_id=request_id)

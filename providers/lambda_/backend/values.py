@@ -48,6 +48,9 @@ class InvokeOptions:
     # is off (the function-URL router maps it itself); otherwise it is joined
     # into ``result.payload``, as Invoke answers it.
     keep_chunks: bool = False
+    # The durable service's own invocation of a durable function (its input is the
+    # durable invocation input): run as it is, not as the start of a new execution.
+    durable_replay: bool = False
 
 
 @dataclass

@@ -264,7 +264,8 @@ class DurableService:
         caller = Caller(execution.account_id, execution.region)
         try:
             target = self._backend.resolve(execution.function_name, execution.version, caller=caller)
-            outcome = self._backend.invoke(target, payload, "RequestResponse", InvokeOptions(request_id=request_id))
+            outcome = self._backend.invoke(target, payload, "RequestResponse",
+                                           InvokeOptions(request_id=request_id, durable_replay=True))
         except LambdaError as error:
             return None, {"ErrorType": type(error).__name__, "ErrorMessage": error.message}
         except Exception as error:  # the invocation could not run at all (an internal error)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -163,6 +164,25 @@ def test_a_published_version_runs_its_own_code(lam, durable_zip):
     response = lam.invoke(FunctionName=name, Qualifier=version, Payload=b'{"name": "V"}')
     assert response["ExecutedVersion"] == version
     assert f"function:{name}:{version}/durable-execution/" in response["DurableExecutionArn"]
+
+
+def test_other_ways_in_start_executions_too(lam, fn, durable_gateway):
+    """InvokeAsync and a function URL reach the function through the backend: each
+    starts a durable execution ("invoke durable functions synchronously,
+    asynchronously, or through event source mappings", Invoking durable Lambda functions)."""
+    name = fn("many_steps")
+    lam.invoke_async(FunctionName=name, InvokeArgs=json.dumps({"steps": 2}).encode())
+    wait_until(lambda: any(e["Status"] == "SUCCEEDED" for e in lam.list_durable_executions_by_function(
+        FunctionName=name)["DurableExecutions"]), timeout=60, message="InvokeAsync's execution")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    url_id = url.split("//", 1)[1].split(".", 1)[0]
+    request = urllib.request.Request(f"{durable_gateway.url}/_aws/lambda-url/{url_id}/", method="GET")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+    executions = lam.list_durable_executions_by_function(FunctionName=name)["DurableExecutions"]
+    assert len(executions) == 2
+    url_execution = lam.get_durable_execution(DurableExecutionArn=executions[0]["DurableExecutionArn"])
+    assert json.loads(url_execution["InputPayload"])["requestContext"]["http"]["method"] == "GET"
 
 
 # Retries and failures -----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def chain(event, context: DurableContext):
 @durable_execution
 def many_steps(event, context: DurableContext):
     total = 0
-    for index in range(event["steps"]):
+    for index in range(event.get("steps", 1)):
         total += context.step(lambda _, index=index: index, name=f"s{index}")
     return total
 
