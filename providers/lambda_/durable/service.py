@@ -26,7 +26,7 @@ from ..arns import function_arn
 from ..backend.errors import LambdaError
 from ..backend.values import Caller, InvokeOptions
 from . import checkpoint, history
-from .config import MAX_EXECUTION_TIMEOUT, is_durable
+from .config import DEFAULT_RETENTION_DAYS, MAX_EXECUTION_TIMEOUT, is_durable
 from .errors import AlreadyStarted, CallbackClosed, Conflict, InvalidParameter, NotFound
 from .ids import EXECUTION_ARN, execution_arn, new_execution_id, new_token
 from .journal import COMPACT_BYTES, DurableJournal, change_record
@@ -89,10 +89,10 @@ class DurableService:
             for execution in self._journal.load():
                 execution.persisted = (execution.changes, len(execution.events))
                 self._index(execution)
-                if execution.finished:
-                    continue
                 for timer in execution.timers:
                     self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+                if execution.finished:
+                    continue
                 if execution.interrupted or execution.updated_ids:
                     execution.interrupted = False
                     self._invoke_soon(execution)
@@ -340,7 +340,10 @@ class DurableService:
             execution.token = None
         for callback_id in execution.callbacks:
             self._callbacks.pop(callback_id, None)
-        execution.timers = []
+        # Kept RetentionPeriodInDays after its end (real time), then gone as DeleteDurableExecution does.
+        days = int(execution.durable_config.get("RetentionPeriodInDays") or DEFAULT_RETENTION_DAYS)
+        execution.timers = [Timer(execution.end + days * 86400, "retention", execution.execution_id)]
+        self._timers.add(execution.timers[0].due, execution.arn, "retention", execution.execution_id)
         self._ended.notify_all()
         parent = self._children.pop(execution.arn, None)
         if parent is not None:
@@ -409,6 +412,10 @@ class DurableService:
     def _timer_fired(self, arn: str, kind: str, operation_id: str) -> None:
         with self._lock:
             execution = self._executions.get(arn)
+            if execution is not None and execution.finished and kind == "retention":
+                if execution.timers and execution.timers[0].due <= now() + 0.001:
+                    self._forget(execution)
+                return
             if execution is None or execution.finished:
                 return
             timer = next((t for t in execution.timers if t.kind == kind and t.operation_id == operation_id), None)
@@ -634,11 +641,15 @@ class DurableService:
             execution = self.find(account_id, arn)
             if not execution.finished:
                 raise Conflict(f"Durable execution {arn} is not in a terminal state: {execution.status}.")
-            del self._executions[arn]
-            self._names.pop((execution.account_id, execution.region, execution.function_name, execution.name), None)
-            if self._journal is not None:
-                self._journal.write({"op": "delete", "id": arn})
+            self._forget(execution)
             return now()
+
+    def _forget(self, execution: Execution) -> None:
+        del self._executions[execution.arn]
+        self._names.pop((execution.account_id, execution.region, execution.function_name, execution.name), None)
+        self._children.pop(execution.arn, None)
+        if self._journal is not None:
+            self._journal.write({"op": "delete", "id": execution.arn})
 
 
 def error_payload(error: Optional[dict[str, Any]]) -> bytes:
