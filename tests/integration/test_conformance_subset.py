@@ -24,8 +24,8 @@ from conformance import packages
 from conformance.requirements import Requirement, load_all
 from conformance.runner import LANGUAGES, ConformanceRunner, Outcome
 
-# One requirement of each suite, none waiting more than a few seconds.
-PYTHON_SUBSET = ("1-3", "1-11", "2-1", "3-6", "4-6", "6-1", "7-1", "8-6", "9-15", "10-3")
+# One requirement of each suite (10 Python, 1 more in JavaScript), none waiting more than a few seconds.
+PYTHON_SUBSET = ("1-3", "1-11", "2-1", "3-6", "4-6", "5-9", "6-1", "7-1", "8-6", "9-15", "10-3")
 JS_SUBSET = ("4-1",)
 SUBSET = [("python", requirement_id) for requirement_id in PYTHON_SUBSET] + [
     ("js", requirement_id) for requirement_id in JS_SUBSET]
