@@ -11,10 +11,8 @@ from conformance.runner import Outcome
 
 
 def counted(outcomes: list[Outcome]) -> tuple[int, int]:
-    """(passed, total): an optional requirement's failure is listed but not counted against the figure."""
-    total = len(outcomes)
-    passed = sum(1 for outcome in outcomes if outcome.passed)
-    return passed, total
+    """(passed, total); a failing optional requirement (1-7) counts as failing, marked "(optional)"."""
+    return sum(1 for outcome in outcomes if outcome.passed), len(outcomes)
 
 
 def render(outcomes: list[Outcome], language: str = "python") -> str:
@@ -46,6 +44,6 @@ def write_json(outcomes: list[Outcome], path: Path, metadata: dict) -> None:
         **metadata,
         "passed": passed,
         "total": total,
-        "requirements": [{key: value for key, value in asdict(outcome).items()} for outcome in outcomes],
+        "requirements": [asdict(outcome) for outcome in outcomes],
     }
     path.write_text(json.dumps(document, indent=1, default=str) + "\n")

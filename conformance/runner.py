@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +171,7 @@ class ConformanceRunner:
                                   environment=environment, tenancy=None,
                                   json_logs=bool(requirement.expected_logs))
         except (ClientError, BotoCoreError) as error:
+            self._delete_function(function_name)
             return outcome.fail("setup", [f"CreateFunction: {error}"])
         try:
             self._drive(requirement, function_name, bindings, outcome)
@@ -178,6 +180,8 @@ class ConformanceRunner:
             outcome.fail(failure.stage, failure.differences)
         except (ClientError, BotoCoreError) as error:
             outcome.fail("api", [f"{type(error).__name__}: {error}"])
+        except Exception:  # a bug of this runner: reported as such, the other requirements still run
+            outcome.fail("runner", traceback.format_exc().strip().splitlines()[-3:])
         finally:
             outcome.seconds = round(time.monotonic() - started, 2)
             self._stop_if_running(outcome.execution_arn)
