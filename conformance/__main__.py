@@ -5,8 +5,11 @@ requirement (or those named / of the suites named), prints the per-suite table,
 the failures with their first difference and ``conformance: N/155 passed``, and
 writes the outcomes to ``conformance/results.json``. ``--language js`` runs the
 requirements that have a JavaScript handler (a representative subset) on
-``nodejs22.x`` (``--runtime`` to try another) and writes ``results-js.json``. Exit status 0 whatever the
-figure (the figure is the measure, not a gate), 2 when the run itself broke.
+``nodejs22.x`` (``--runtime`` to try another) and writes ``results-js.json``.
+
+Exit status 0 whatever the figure (the figure is the measure, not a gate); 2 when
+no requirement matches; a traceback when the run itself breaks (a package that
+cannot be fetched, a gateway that does not start).
 """
 
 from __future__ import annotations
