@@ -372,7 +372,10 @@ class DurableService:
                 self._start_chained(execution, chained)
             response: dict[str, Any] = {"NewExecutionState": {"Operations": execution.changed_since(since)}}
             self._tokens.pop(token, None)
-            if effects.execution_ended:
+            # No new token ends the invocation (the SDK answers PENDING): the execution
+            # ended, or a pause was asked for ("PAUSING until the invocation reaches its
+            # next checkpoint", PauseDurableExecution).
+            if effects.execution_ended or execution.status == "PAUSING":
                 execution.token = None
             else:
                 execution.token = new_token()

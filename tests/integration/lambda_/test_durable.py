@@ -277,6 +277,26 @@ def test_callback_timeout(lam, fn):
         CallbackId=token, Result=b"1")) == "CallbackTimeoutException"
 
 
+def test_pause_and_resume(lam, fn):
+    """While paused "Lambda doesn't invoke your function, but pending operations such
+    as waits and callbacks continue to complete" (PauseDurableExecution)."""
+    name = fn("approval")
+    arn = start_async(lam, name, {})
+    token = callback_id(lam, arn)
+    wait_until(lambda: "InvocationCompleted" in event_types(lam, arn), timeout=60, message="suspended")
+    assert error_code(lambda: lam.resume_durable_execution(DurableExecutionArn=arn)) == "ResourceConflictException"
+    lam.pause_durable_execution(DurableExecutionArn=arn, Reason="maintenance")
+    paused = lam.get_durable_execution(DurableExecutionArn=arn)
+    assert paused["Status"] == "PAUSED" and paused["PauseDetails"]["Reason"] == "maintenance"
+    lam.send_durable_execution_callback_success(CallbackId=token, Result=b'"ok"')
+    assert event_types(lam, arn)[-2:] == ["ExecutionPaused", "CallbackSucceeded"]
+    assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "PAUSED"
+    lam.resume_durable_execution(DurableExecutionArn=arn)
+    assert ended(lam, arn)["Status"] == "SUCCEEDED"
+    assert "ExecutionResumed" in event_types(lam, arn)
+    assert error_code(lambda: lam.pause_durable_execution(DurableExecutionArn=arn)) == "ResourceConflictException"
+
+
 # Stop, list, names ----------------------------------------------------------------------------------
 def test_stop_list_and_execution_names(lam, durable_zip):
     name = durable_function(lam, durable_zip, "approval")  # its own: the test lists its executions
