@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..arns import function_arn
-from ..backend.errors import LambdaError
+from ..backend.errors import LambdaError, TooManyRequests
 from ..backend.values import Caller, InvokeOptions
 from . import checkpoint, history
 from .config import DEFAULT_RETENTION_DAYS, MAX_EXECUTION_TIMEOUT, is_durable
@@ -46,6 +47,9 @@ DEFAULT_PAGE = 100
 #: before the execution fails with that error.
 MAX_INVOCATION_FAILURES = 3
 UNPAUSED = ("RUNNING",)
+#: A throttled invocation is tried again after 0.1 s, doubling to 5 s, until it runs.
+THROTTLE_FIRST_WAIT = 0.1
+THROTTLE_LAST_WAIT = 5.0
 
 
 def _millis(value: Any) -> Any:
@@ -262,10 +266,19 @@ class DurableService:
                          request_id: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
         """The SDK's answer ({"Status": ...}), or the invocation's failure as an ErrorObject."""
         caller = Caller(execution.account_id, execution.region)
+        backoff = THROTTLE_FIRST_WAIT
         try:
-            target = self._backend.resolve(execution.function_name, execution.version, caller=caller)
-            outcome = self._backend.invoke(target, payload, "RequestResponse",
-                                           InvokeOptions(request_id=request_id, durable_replay=True))
+            while True:
+                target = self._backend.resolve(execution.function_name, execution.version, caller=caller)
+                try:
+                    outcome = self._backend.invoke(target, payload, "RequestResponse",
+                                                   InvokeOptions(request_id=request_id, durable_replay=True))
+                    break
+                except TooManyRequests:  # throttled: not a failed invocation, it waits for a free slot
+                    if execution.finished:
+                        return None, {"ErrorType": "TooManyRequestsException", "ErrorMessage": "Rate Exceeded."}
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, THROTTLE_LAST_WAIT)
         except LambdaError as error:
             return None, {"ErrorType": type(error).__name__, "ErrorMessage": error.message}
         except Exception as error:  # the invocation could not run at all (an internal error)

@@ -185,6 +185,19 @@ def test_other_ways_in_start_executions_too(lam, fn, durable_gateway):
     assert json.loads(url_execution["InputPayload"])["requestContext"]["http"]["method"] == "GET"
 
 
+def test_throttled_replays_wait_for_a_free_slot(lam, durable_zip):
+    """With reserved concurrency 1, executions started together take turns: a
+    throttled invocation waits and runs, it is not a failed one."""
+    name = durable_function(lam, durable_zip, "flaky")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    arns = [start_async(lam, name, {"max_attempts": 3, "succeed_on": 2}) for _ in range(3)]
+    for arn in arns:
+        execution = ended(lam, arn)
+        assert execution["Status"] == "SUCCEEDED" and json.loads(execution["Result"]) == 2
+        completed = [e for e in events(lam, arn) if e["EventType"] == "InvocationCompleted"]
+        assert all("Error" not in e["InvocationCompletedDetails"] for e in completed)
+
+
 # Retries and failures -----------------------------------------------------------------------------
 def test_a_step_retried_until_it_succeeds(lam, fn):
     name = fn("flaky")
