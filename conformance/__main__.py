@@ -15,6 +15,7 @@ cannot be fetched, a gateway that does not start).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -68,32 +69,27 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, value in CREDENTIALS.items():
         os.environ.setdefault(name, value)
-    gateway = None
-    endpoint = arguments.endpoint
-    if not endpoint:
-        from tests.support.gateway_process import GatewayProcess
-
-        environment = {}
-        if arguments.time_scale is not None:
-            environment["LAMBDA_DURABLE_TIME_SCALE"] = str(arguments.time_scale)
-        gateway = GatewayProcess(env=environment).start()
-        endpoint = gateway.url
-    lambda_client, logs_client = _clients(endpoint)
-    runner = ConformanceRunner(lambda_client, logs_client, language=language, runtime=arguments.runtime,
-                               time_scale=arguments.time_scale or 1.0, keep_functions=arguments.keep_functions)
     started = time.monotonic()
-    try:
+    with contextlib.ExitStack() as stack:
+        endpoint = arguments.endpoint
+        if not endpoint:
+            from tests.support.gateway_process import GatewayProcess
+
+            environment = {}
+            if arguments.time_scale is not None:
+                environment["LAMBDA_DURABLE_TIME_SCALE"] = str(arguments.time_scale)
+            endpoint = stack.enter_context(GatewayProcess(env=environment)).url  # stopped, its log removed
+        lambda_client, logs_client = _clients(endpoint)
+        runner = ConformanceRunner(lambda_client, logs_client, language=language, runtime=arguments.runtime,
+                                   time_scale=arguments.time_scale or 1.0, keep_functions=arguments.keep_functions)
         runner.prepare()
+        stack.callback(runner.close)
+        outcomes = []
         with ThreadPoolExecutor(max_workers=max(1, arguments.workers)) as pool:
-            outcomes = []
             for outcome in pool.map(runner.run, requirements):
                 mark = "ok  " if outcome.passed else "FAIL"
                 print(f"{mark} {outcome.id:<6} {outcome.seconds:6.1f}s {outcome.description[:70]}", flush=True)
                 outcomes.append(outcome)
-        runner.close()
-    finally:
-        if gateway is not None:
-            gateway.stop()
     print()
     print(render(outcomes, language.name))
     sdk = (f"{packages.SDK_PACKAGE}=={packages.SDK_VERSION}" if language.name == "python"
