@@ -19,7 +19,8 @@ from ..durable import history
 from ..durable.config import SYNC_INVOKE_LIMIT
 from ..durable.errors import DurableError
 from ..durable.model import Execution
-from ..durable.service import DurableService, error_payload
+from ..durable.invocations import error_payload
+from ..durable.service import DurableService
 from ..backend.values import InvokeOptions, InvokeOutcome
 from ..invocation.models import InvocationResult
 from ..invocation.service import InvokeTarget

@@ -17,7 +17,9 @@ Modules, one job each:
 - ``model``: an execution and its operations, as stored (no threads, no HTTP).
 - ``history``: the execution's events, named and shaped as AWS's.
 - ``checkpoint``: one ``OperationUpdate`` applied to an execution (AWS's rules).
-- ``timers``: one thread firing due timers (waits, retries, timeouts).
+- ``timers``: one thread firing due timers (waits, retries, timeouts, retention).
+- ``invocations``: the invocation loop (input, the SDK's answer, throttles, failures).
+- ``chained``: chained invokes (``context.invoke``) and their outcomes.
 - ``journal``: ``PERSISTENCE=1``: every acknowledged change on disk first.
 - ``service``: the execution service the API family (``api/durable.py``) calls.
 """
