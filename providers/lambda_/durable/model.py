@@ -24,6 +24,12 @@ def now() -> float:
     return time.time()
 
 
+def _closed_context(operation: Optional[dict[str, Any]]) -> bool:
+    """A completed CONTEXT whose children a replay does not need."""
+    return (operation is not None and operation["Type"] == "CONTEXT" and operation["Status"] in TERMINAL_OPERATION
+            and not (operation.get("ContextDetails") or {}).get("ReplayChildren"))
+
+
 @dataclass
 class Timer:
     """A moment the execution waits for: ``kind`` is ``wait`` (a WAIT ends),
@@ -112,7 +118,19 @@ class Execution:
         return [copy.deepcopy(self.operations[op_id]) for op_id in order]
 
     def operation_list(self) -> list[dict[str, Any]]:
-        return list(self.operations.values())
+        """The operations a replay needs, in start order: AWS leaves out the children
+        of a completed context ("Completed operations with children don't include
+        child operation details since they don't need to be replayed",
+        GetDurableExecutionState), unless it asked for ``ReplayChildren``."""
+        hidden: set[str] = set()
+        needed = []
+        for operation in self.operations.values():
+            parent_id = operation.get("ParentId")
+            if parent_id is not None and (parent_id in hidden or _closed_context(self.operations.get(parent_id))):
+                hidden.add(operation["Id"])
+                continue
+            needed.append(operation)
+        return needed
 
     def execution_operation(self) -> dict[str, Any]:
         return self.operations[self.execution_id]

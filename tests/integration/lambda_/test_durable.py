@@ -388,8 +388,11 @@ def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, fn):
     for case in ("stale", "forged", "bad_action", "completed_again", "state_forged", "other_execution"):
         assert found[case]["error"] == "InvalidParameterValueException", (case, found[case])
     assert found["after_bad"] == [found["after_bad"][0], "s1"]  # the EXECUTION operation, then s1: no w1
+    # A completed context's children are not sent for replay (GetDurableExecutionState's documentation).
+    assert found["after_context"] == [found["after_bad"][0], "s1", "c1"]
     arn = response["DurableExecutionArn"]
-    assert event_types(lam, arn) == ["ExecutionStarted", "StepStarted", "StepSucceeded", "InvocationCompleted",
+    assert event_types(lam, arn) == ["ExecutionStarted", "StepStarted", "StepSucceeded", "ContextStarted",
+                                     "StepStarted", "StepSucceeded", "ContextSucceeded", "InvocationCompleted",
                                      "ExecutionSucceeded"]
     # Outside an invocation no token is valid.
     assert error_code(lambda: lam.checkpoint_durable_execution(

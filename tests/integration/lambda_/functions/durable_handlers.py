@@ -96,6 +96,15 @@ def raw_protocol(event, context):
         Updates=[{"Id": "s1", "Type": "STEP", "Action": "FAIL", "Error": {"ErrorMessage": "no"}}]))
     findings["state_forged"] = outcome(lambda: client.get_durable_execution_state(
         DurableExecutionArn=arn, CheckpointToken="AAAA"))
+    context_ops = [{"Id": "c1", "Type": "CONTEXT", "Action": "START", "SubType": "RunInChildContext"},
+                   {"Id": "c1s", "ParentId": "c1", "Type": "STEP", "Action": "START"},
+                   {"Id": "c1s", "ParentId": "c1", "Type": "STEP", "Action": "SUCCEED", "Payload": "2"},
+                   {"Id": "c1", "Type": "CONTEXT", "Action": "SUCCEED", "Payload": "2"}]
+    closed = client.checkpoint_durable_execution(DurableExecutionArn=arn, CheckpointToken=done["CheckpointToken"],
+                                                 Updates=context_ops)
+    findings["after_context"] = [op["Id"] for op in client.get_durable_execution_state(
+        DurableExecutionArn=arn, CheckpointToken=closed["CheckpointToken"])["Operations"]]
+    done = closed
     other = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
     findings["other_execution"] = outcome(lambda: client.checkpoint_durable_execution(
         DurableExecutionArn=other, CheckpointToken=done["CheckpointToken"], Updates=[]))
