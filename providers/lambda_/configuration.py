@@ -107,14 +107,15 @@ def new_config(
     for member in _PASSTHROUGH:
         if request.get(member) is not None:
             config[member] = copy.deepcopy(request[member])
-    if config.get("DurableConfig") is not None:
-        config["DurableConfig"] = stored_durable_config(config["DurableConfig"])
+    durable = stored_durable_config(config.pop("DurableConfig", None))
+    if durable is not None:
+        config["DurableConfig"] = durable
     return config
 
 
 def apply_update(config: dict[str, Any], request: dict[str, Any], region: str, layers: Optional[list]) -> None:
-    previous_durable = dict(config.get("DurableConfig") or {})
     """UpdateFunctionConfiguration: change only what the request names."""
+    previous_durable = dict(config.get("DurableConfig") or {})
     for member in ("Role", "Handler", "Description", "Timeout", "MemorySize"):
         if member in request:
             config[member] = request[member]
