@@ -28,9 +28,7 @@ import os
 import shutil
 import signal
 import subprocess
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -44,9 +42,9 @@ from tests.support.browser_attack import (
     files_under,
     function_exists,
 )
+from tests.support.attacker_site import EVIL_HOST, AttackerSite
 from tests.support.gateway_process import GatewayProcess
 
-EVIL_HOST = "evil.example.com"
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -112,43 +110,9 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Chromium:
     return browser
 
 
-class Pages:
-    """The attacker's web server: ``/<name>.html`` pages, on 127.0.0.1 (any name)."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = pages.get(self.path.lstrip("/"), "").encode()
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def add(self, name: str, text: str) -> str:
-        """Serve ``text`` and return its URL under the attacker's name."""
-        self.pages[name] = text
-        return f"http://{EVIL_HOST}:{self.port}/{name}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def pages() -> Iterator[Pages]:
-    server = Pages()
+def pages() -> Iterator[AttackerSite]:
+    server = AttackerSite()
     yield server
     server.close()
 
@@ -187,7 +151,7 @@ Promise.all([
 </script></body></html>"""
 
 
-def test_a_web_page_cannot_create_or_invoke_functions(chromium: Chromium, pages: Pages, guarded: GatewayProcess,
+def test_a_web_page_cannot_create_or_invoke_functions(chromium: Chromium, pages: AttackerSite, guarded: GatewayProcess,
                                                      marker: Marker) -> None:
     new_function, victim = unique(), unique()
     create_marker_function(guarded.url, victim)
@@ -204,7 +168,7 @@ def test_a_web_page_cannot_create_or_invoke_functions(chromium: Chromium, pages:
     assert not marker.was_hit()
 
 
-def test_the_same_page_succeeds_when_the_checks_are_off(chromium: Chromium, pages: Pages, marker: Marker) -> None:
+def test_the_same_page_succeeds_when_the_checks_are_off(chromium: Chromium, pages: AttackerSite, marker: Marker) -> None:
     """The control: what the page above does to a gateway that lets any origin in."""
     with GatewayProcess(env=dict(SECURITY_DEFAULTS, DISABLE_CORS_CHECKS="1")) as unchecked:
         new_function, victim = unique(), unique()
@@ -217,7 +181,7 @@ def test_the_same_page_succeeds_when_the_checks_are_off(chromium: Chromium, page
         assert function_exists(unchecked.url, victim)  # the admin call stays refused even so
 
 
-def test_a_form_cannot_reset_the_gateway(chromium: Chromium, pages: Pages, guarded: GatewayProcess,
+def test_a_form_cannot_reset_the_gateway(chromium: Chromium, pages: AttackerSite, guarded: GatewayProcess,
                                          data_dir: Path) -> None:
     kept = unique()
     create_marker_function(guarded.url, kept)

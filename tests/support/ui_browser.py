@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-EVIL_HOST = "evil.example.com"
+from .attacker_site import EVIL_HOST, AttackerSite  # noqa: F401 (the resource browser's tests take it from here)
+
 WINDOW = (1280, 1400)
 
 
@@ -65,39 +65,6 @@ class Screenshots:
             path = self.directory / f"{self._count:02d}-{name}.png"
         driver.save_screenshot(str(path))
         return path
-
-
-class AttackerSite:
-    """Another web site (``http://evil.example.com:<port>/<name>``), on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        pages: dict[str, str] = {}
-        self.pages = pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = pages.get(self.path.lstrip("/"), "").encode()
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def add(self, name: str, html: str) -> str:
-        self.pages[name] = html
-        return f"http://{EVIL_HOST}:{self.port}/{name}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 30, message: str = "") -> Any:
