@@ -19,7 +19,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LAMBDA_RUNTIME_INTERPRETERS": ("", "Interpreters for runtimes, e.g. `python3.12=/opt/py312/bin/python3.12,nodejs22.x=/usr/local/bin/node` (default: found on the machine)."),
     "LAMBDA_KEEPALIVE_MS": ("600000", "How long an idle execution environment is kept; 0 = a fresh one every time."),
     "LAMBDA_SYNCHRONOUS_CREATE": ("0", "`1` makes CreateFunction wait until the function is Active."),
-    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start."),
+    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": ("20", "Seconds an environment may take to start (an on-demand init gets AWS's 10 s, or this if lower)."),
     "LAMBDA_TRUNCATE_STDOUT": ("2000", "Characters of each function output line shown in the gateway's log (`LAMBDA_LOG_FUNCTIONS=1` or `DEBUG=1`)."),
     "LAMBDA_LOG_FUNCTIONS": ("0", "`1` shows every function's output in the gateway's log at INFO, each line prefixed with `[function-name]` (`[name:version]` for a published version)."),
     "LAMBDA_DURABLE_TIME_SCALE": ("1", "Durable functions: real seconds per durable second for waits, step retry delays and callback timeouts; execution timeouts stay real time (`0.001`: a one-day wait takes 86.4 s; `0`: at once). For tests."),

@@ -45,7 +45,9 @@ class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
     picked_up: threading.Event = field(default_factory=threading.Event)
     result: Optional[InvocationResult] = None
+    queued_at: float = field(default_factory=time.monotonic)
     picked_up_at: float = 0.0
+    clock_from: float = 0.0  # when the invocation's timeout started: pick-up, or the end of an overrun init
 
 
 # How AWS (Go's os.ProcessState) names the signals a runtime dies of.
@@ -80,8 +82,10 @@ class ExecutionEnvironment:
                  init_timeout_seconds: float = 10.0) -> None:
         self.id = env_id
         self.timeout_seconds = timeout_seconds
-        # AWS gives init 10 s, then retries it within the invocation's own timeout.
+        # AWS gives init 10 s; past that, the init is retried within the first
+        # invocation's own timeout (a "suppressed init"): see ``invoke``.
         self.init_timeout_seconds = init_timeout_seconds
+        self.init_suppressed = False  # init overran its window and ran on in the first invocation's time
         self.executed_version = executed_version
         self.state = EnvState.STARTING
         self.started_at = time.monotonic()
@@ -117,16 +121,24 @@ class ExecutionEnvironment:
             self._queued = pending
             self._cond.notify_all()
         timeout = self.timeout_seconds
-        # Wait for the runtime to take it: init time is not part of the timeout,
-        # but an init that never ends is (AWS: 10 s of init, then the timeout).
-        init_deadline = time.monotonic() + self.init_timeout_seconds + timeout
+        # Wait for the runtime to take it. Init time within the init window is not
+        # part of the timeout; past the window, AWS retries the init inside the
+        # invocation, on the invocation's own clock (the lifecycle documentation's
+        # Init phase): the invocation times out ``timeout`` seconds after the window
+        # ended, and an init that never ends answers Sandbox.Timedout at window + timeout.
+        pickup_deadline = max(time.monotonic(), self.started_at + self.init_timeout_seconds) + timeout
         while not pending.picked_up.wait(0.05):
             with self._cond:
                 if self.state is EnvState.STOPPED or self.init_error is not None:
                     self._queued = None
-                    return self._finish_unpicked(pending)
-                if time.monotonic() > init_deadline and not pending.picked_up.is_set():
+                    result = self._finish_unpicked(pending)
+                    # Past the init window, the invocation's clock ran (the suppressed init's time).
+                    window_end = max(pending.queued_at, self.started_at + self.init_timeout_seconds)
+                    result.duration_ms = max(0.0, time.monotonic() - window_end) * 1000
+                    return result
+                if time.monotonic() > pickup_deadline and not pending.picked_up.is_set():
                     self._queued = None
+                    self.init_suppressed = self.init_duration_ms is None
                     timed_out = self._timed_out(invocation)
                     break
         else:
@@ -136,7 +148,7 @@ class ExecutionEnvironment:
             self.stop()
             timed_out.duration_ms = timeout * 1000
             return timed_out
-        if not pending.done.wait(timeout):
+        if not pending.done.wait(max(0.0, pending.clock_from + timeout - time.monotonic())):
             with self._cond:
                 if pending.result is None:
                     pending.result = self._timed_out(invocation)
@@ -146,8 +158,8 @@ class ExecutionEnvironment:
         result = pending.result
         assert result is not None
         if result.chunks is not None:
-            self._watch_stream(result, pending.picked_up_at + timeout)
-        result.duration_ms = (time.monotonic() - pending.picked_up_at) * 1000
+            self._watch_stream(result, pending.clock_from + timeout)
+        result.duration_ms = (time.monotonic() - pending.clock_from) * 1000
         if result.timed_out:
             result.duration_ms = timeout * 1000
         result.executed_version = self.executed_version
@@ -204,6 +216,7 @@ class ExecutionEnvironment:
         with self._cond:
             if self.init_duration_ms is None:
                 self.init_duration_ms = (time.monotonic() - self.started_at) * 1000
+                self.init_suppressed = self.init_duration_ms > self.init_timeout_seconds * 1000
                 if self.state is EnvState.STARTING:
                     self.state = EnvState.IDLE
                 self._cond.notify_all()
@@ -216,8 +229,15 @@ class ExecutionEnvironment:
             self._queued = None
             self._current = pending
             invocation = pending.invocation
-            invocation.deadline_ms = int(time.time() * 1000) + self.timeout_seconds * 1000
-            pending.picked_up_at = time.monotonic()
+            now = time.monotonic()
+            pending.picked_up_at = now
+            pending.clock_from = now
+            if self.init_suppressed and self.invocations == 0:
+                # The init overran its window and ran on this invocation's clock, which
+                # started when the window ended (AWS's suppressed init).
+                pending.clock_from = min(now, max(pending.queued_at, self.started_at + self.init_timeout_seconds))
+            remaining = pending.clock_from + self.timeout_seconds - now
+            invocation.deadline_ms = int(time.time() * 1000 + remaining * 1000)
             pending.picked_up.set()
             self.on_invoke_start(invocation)
             self.extensions.dispatch_invoke(invocation.request_id, invocation.deadline_ms,

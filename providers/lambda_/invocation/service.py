@@ -49,6 +49,7 @@ log = logging.getLogger("lambda.invocation")
 
 EXECUTOR_GROUP = "gateway.lambda.executors"
 DEFAULT_EXECUTOR = "sandbox"
+INIT_PHASE_SECONDS = 10  # AWS's limit on an on-demand environment's Init phase
 FALLBACK_EXECUTOR = "process"
 
 
@@ -279,7 +280,9 @@ class InvocationService:
         invocation_log.started(env_log.label, invocation.request_id, cold)
         env.in_flight = True  # type: ignore[attr-defined]
         result = env.invoke(invocation)
-        result.init_duration_ms = env.init_duration_ms if cold else None
+        # An init that overran its window ran within the invocation (AWS's suppressed
+        # init): it is part of Duration, and REPORT has no Init Duration.
+        result.init_duration_ms = env.init_duration_ms if cold and not env.init_suppressed else None
         telemetry_events.runtime_done(env.telemetry, invocation, result)
         if result.chunks is None:
             if env.extensions.active and env.extensions.invoke_pending():
@@ -349,7 +352,11 @@ class InvocationService:
                                                        target.account_id, target.region, target.gateway_port)
         env_id = uuid.uuid4().hex
         debug = self._debug_entry(target)
+        # AWS limits an on-demand Init phase to 10 s (LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT may only shorten
+        # it); the limit does not apply to provisioned concurrency.
         timeout, init_timeout = int(config.get("Timeout", 3)), self.start_timeout
+        if initialization_type == "on-demand":
+            init_timeout = min(INIT_PHASE_SECONDS, init_timeout)
         if debug is not None:  # lifted while debugged (debugging.py)
             timeout, init_timeout = self.debugging.timeouts(debug, timeout, init_timeout)
         env = ExecutionEnvironment(env_id, timeout, target.version, init_timeout_seconds=init_timeout)
