@@ -35,6 +35,7 @@ from .backend.errors import FunctionNotFound, LambdaError
 from .backend.service import LambdaBackend
 from .backend.values import Caller, InvokeOptions
 from .durable.config import time_scale as durable_time_scale
+from .durable.model import Execution
 from .durable.service import DurableService
 from .event_sources.clients import ClientCache
 from .event_sources.manager import PollerManager
@@ -104,6 +105,7 @@ class LambdaProvider(
                                       self.stores.state_dir if gateway.config.persistence else None)
         self.backend.durable_invoke = lambda target, payload, kind, options: self.start_durable(
             target, payload, kind, options)[1]
+        self.durable.on_failed_event = self._dead_letter_durable
         # One poller per enabled event source mapping (event_sources/manager.py), started in on_start.
         self.pollers = PollerManager(self.backend, PollerPlugins(gateway.config),
                                      ClientCache(gateway.config, self._gateway_url, gateway.notices))
@@ -273,6 +275,26 @@ class LambdaProvider(
             raise aws_error(error) from None
         assert result is not None
         return result
+
+    def _dead_letter_durable(self, execution: Execution) -> None:
+        """An execution started by an Event invoke ended FAILED, STOPPED or TIMED_OUT:
+        "Lambda sends the original triggering event to the DLQ" (AWS's best practices
+        for durable functions). Durable executions are not retried as events are, and
+        AWS documents no destination record for them: only the dead-letter queue."""
+        try:
+            target = self.backend.resolve(execution.function_name, execution.version,
+                                          caller=Caller(execution.account_id, execution.region))
+        except LambdaError as error:
+            log.warning("durable execution %s ended %s; its event is not dead-lettered: %s", execution.arn,
+                        execution.status, error.message)
+            return
+        dead_letter = (target.config.get("DeadLetterConfig") or {}).get("TargetArn")
+        if not dead_letter:
+            return
+        error = execution.error or {}
+        message = str(error.get("ErrorMessage") or error.get("ErrorType") or execution.status)
+        self.destinations.dead_letter(target, dead_letter, execution.input_payload.encode(),
+                                      execution.event_request_id or execution.execution_id, None, ("200", message))
 
     def _event_invoke_config(self, target: InvokeTarget) -> dict[str, Any]:
         store = self.stores.get(target.account_id, target.region)

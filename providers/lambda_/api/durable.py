@@ -10,6 +10,7 @@ its ARN; ``RequestResponse``: answered when it ends, at most 15 minutes, as AWS)
 from __future__ import annotations
 
 import functools
+import uuid
 from typing import Any, Callable, Optional
 
 from gateway.context import RequestContext
@@ -62,7 +63,11 @@ class DurableExecutionsApi(LambdaApiBase):
         result as the function's answer, its error as an ``Unhandled`` function error.
         Also what event source mappings, function URLs and InvokeAsync reach
         through the backend (``LambdaBackend.durable_invoke``)."""
-        execution = self.durable.start(target, payload, name)
+        if invocation_type == "Event":  # its failure goes to the dead-letter queue (see provider.py)
+            execution = self.durable.start(target, payload, name,
+                                           event_request_id=options.request_id or str(uuid.uuid4()))
+        else:
+            execution = self.durable.start(target, payload, name)
         if invocation_type == "Event":
             return execution, InvokeOutcome(202)
         ended = self.durable.wait_for_end(execution.arn, SYNC_INVOKE_LIMIT)
@@ -154,12 +159,12 @@ class DurableExecutionsApi(LambdaApiBase):
     @answering_durable_errors
     def pause_durable_execution(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         self.durable.pause(context.account_id, request["DurableExecutionArn"], request.get("Reason"),
-                           bool(request.get("ExecutionTimeoutPaused")))
+                           request.get("ExecutionTimeoutPaused") is not False)  # "The default value is true"
         return {}
 
     @answering_durable_errors
     def resume_durable_execution(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        self.durable.resume(context.account_id, request["DurableExecutionArn"])
+        self.durable.resume(context.account_id, request["DurableExecutionArn"], request.get("Reason"))
         return {}
 
     @answering_durable_errors
@@ -205,11 +210,12 @@ def _execution_view(execution: Execution, include_data: bool) -> dict[str, Any]:
             view["Error"] = execution.error
     if execution.end is not None:
         view["EndTimestamp"] = execution.end
-    if execution.pause_details:
-        view["PauseDetails"] = execution.pause_details
-    timeout = execution.durable_config.get("ExecutionTimeout")
-    if timeout and not execution.finished:
-        view["ExpectedExecutionTimeoutTimestamp"] = execution.start + int(timeout)
+    if execution.pause_details:  # its Reason "only present if you set IncludeExecutionData to true"
+        view["PauseDetails"] = {key: value for key, value in execution.pause_details.items()
+                                if include_data or key != "Reason"}
+    deadline = next((timer.due for timer in execution.timers if timer.kind == "execution"), None)
+    if deadline is not None and not execution.finished:  # moved on by pauses with ExecutionTimeoutPaused
+        view["ExpectedExecutionTimeoutTimestamp"] = deadline
     return view
 
 

@@ -51,6 +51,22 @@ class ChainedInvokes:
         threading.Thread(target=self._run_plain_chained, args=(link, target, payload), name="durable-chained",
                          daemon=True).start()
 
+    def _resume_plain_chained(self, execution: Execution) -> None:
+        """At a restart: chained invokes of functions that are not durable, in flight when
+        the previous run stopped, run again (at least once, as AWS retries an invocation
+        it lost); a durable target's execution resumes on its own."""
+        started = {event["Id"]: event for event in execution.events if event["EventType"] == "ChainedInvokeStarted"}
+        for operation in list(execution.operations.values()):
+            event = started.get(operation["Id"])
+            if operation["Type"] != "CHAINED_INVOKE" or operation["Status"] != "STARTED" or event is None:
+                continue
+            details = event["ChainedInvokeStartedDetails"]
+            if details.get("DurableExecutionArn"):
+                continue
+            self._start_chained(execution, checkpoint.ChainedStart(
+                operation["Id"], details["FunctionName"], (details.get("Input") or {}).get("Payload"),
+                details.get("TenantId"), event))
+
     def _run_plain_chained(self, link: tuple[str, str], target: "InvokeTarget", payload: bytes) -> None:
         """A chained invoke of a function that is not durable: one ordinary invocation."""
         try:

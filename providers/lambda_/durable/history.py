@@ -15,7 +15,7 @@ from typing import Any, Optional
 from .model import Execution, now
 
 #: Members of event details that carry execution data (left out unless IncludeExecutionData).
-DATA_MEMBERS = ("Input", "Result", "Error")
+DATA_MEMBERS = ("Input", "Result", "Error", "Reason")
 
 
 def data(payload: Optional[str]) -> dict[str, Any]:

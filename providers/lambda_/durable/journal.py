@@ -62,7 +62,7 @@ def change_record(execution: Execution, since_change: int, since_event: int) -> 
         "status": execution.status, "end": execution.end, "result": execution.result, "error": execution.error,
         "timers": [timer.to_json() for timer in execution.timers], "callbacks": execution.callbacks,
         "updated_ids": execution.updated_ids, "in_flight": execution.invoking,
-        "pause": execution.pause_details,
+        "pause": execution.pause_details, "paused_since": execution.paused_since,
     }
 
 
@@ -79,6 +79,7 @@ def _apply_change(execution: Execution, record: dict[str, Any]) -> None:
     execution.updated_ids = list(record["updated_ids"])
     execution.interrupted = bool(record.get("in_flight"))
     execution.pause_details = record.get("pause")
+    execution.paused_since = record.get("paused_since")
 
 
 class DurableJournal:

@@ -75,6 +75,12 @@ class Execution:
     timers: list[Timer] = field(default_factory=list)
     callbacks: dict[str, str] = field(default_factory=dict)  # callback id -> operation id
     pause_details: Optional[dict[str, Any]] = None
+    # When it went PAUSED with its timeout paused (ExecutionTimeoutPaused): a resume
+    # moves the timeout on by the time spent paused.
+    paused_since: Optional[float] = None
+    # The request id of the Event invoke that started it: such an execution that ends
+    # FAILED, STOPPED or TIMED_OUT sends that event to the function's dead-letter queue.
+    event_request_id: Optional[str] = None
     # Runtime only (not persisted): the invocation in flight and what it must be told.
     token: Optional[str] = None  # the checkpoint token the next checkpoint must present
     token_change: int = 0  # ``changes`` when ``token`` was issued
@@ -159,7 +165,8 @@ class Execution:
             "error": self.error, "operations": list(self.operations.values()), "events": self.events,
             "timers": [timer.to_json() for timer in self.timers], "callbacks": self.callbacks,
             "updated_ids": self.updated_ids, "in_flight": self.invoking, "parent": self.parent,
-            "pause": self.pause_details,
+            "pause": self.pause_details, "paused_since": self.paused_since,
+            "event_request_id": self.event_request_id,
         }
 
     @staticmethod
@@ -173,7 +180,8 @@ class Execution:
             timers=[Timer.from_json(timer) for timer in data["timers"]], callbacks=dict(data["callbacks"]),
             updated_ids=list(data.get("updated_ids") or []), interrupted=bool(data.get("in_flight")),
             parent=tuple(data["parent"]) if data.get("parent") else None,  # type: ignore[arg-type]
-            pause_details=data.get("pause"),
+            pause_details=data.get("pause"), paused_since=data.get("paused_since"),
+            event_request_id=data.get("event_request_id"),
         )
         for operation in data["operations"]:
             execution.put_operation(operation)

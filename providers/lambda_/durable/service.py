@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..invocation.service import InvokeTarget
 
 DEFAULT_PAGE = 100
+#: An execution whose timeout is paused still times out this long after it started
+#: (366 days: PauseDurableExecution's ExecutionTimeoutPaused).
+TIMEOUT_PAUSED_LIMIT = 366 * 86400
 
 
 class DurableService(Invocations, ChainedInvokes):
@@ -50,6 +53,9 @@ class DurableService(Invocations, ChainedInvokes):
         self._children: dict[str, tuple[str, str]] = {}  # child execution arn -> (parent arn, operation id)
         self._timers = TimerThread(self._timer_fired)
         self._journal = DurableJournal(state_dir / "durable-executions.log") if state_dir is not None else None
+        # Set by the provider: an execution started by an Event invoke ended FAILED, STOPPED
+        # or TIMED_OUT; called outside the lock, on a thread of its own.
+        self.on_failed_event: Optional[Callable[[Execution], None]] = None
 
     # Lifecycle ---------------------------------------------------------------------------------
     def load(self) -> int:
@@ -66,7 +72,10 @@ class DurableService(Invocations, ChainedInvokes):
                     self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
                 if execution.finished:
                     continue
-                if execution.interrupted or execution.updated_ids:
+                self._resume_plain_chained(execution)
+                if execution.changes != execution.persisted[0]:
+                    self._persist(execution)
+                if execution.interrupted or execution.updated_ids or execution.replay_wanted:
                     execution.interrupted = False
                     self._invoke_soon(execution)
                 resumed += 1
@@ -123,10 +132,11 @@ class DurableService(Invocations, ChainedInvokes):
 
     # Starting ------------------------------------------------------------------------------------
     def start(self, target: "InvokeTarget", payload: bytes, name: Optional[str],
-              parent: Optional[tuple[str, str]] = None) -> Execution:
+              parent: Optional[tuple[str, str]] = None, event_request_id: Optional[str] = None) -> Execution:
         """A new execution of ``target`` (its version), invoked at once; with a
         ``name`` already used for the function: the same execution when the input
-        is the same, DurableExecutionAlreadyStartedException when not."""
+        is the same, DurableExecutionAlreadyStartedException when not.
+        ``event_request_id``: started by that Event invoke (its failure is dead-lettered)."""
         input_payload = payload.decode("utf-8", "replace")
         with self._lock:
             if name is not None:
@@ -146,6 +156,7 @@ class DurableService(Invocations, ChainedInvokes):
                 function_name=target.function_name, version=target.version,
                 function_arn=function_arn(target.region, target.account_id, target.function_name, target.version),
                 input_payload=input_payload, durable_config=config, parent=parent,
+                event_request_id=event_request_id,
             )
             execution.put_operation({
                 "Id": execution_id, "Type": "EXECUTION", "StartTimestamp": execution.start, "Status": "STARTED",
@@ -205,6 +216,9 @@ class DurableService(Invocations, ChainedInvokes):
         parent = self._children.pop(execution.arn, None)
         if parent is not None:
             self._chained_ended(parent, execution)
+        if status != "SUCCEEDED" and execution.event_request_id and self.on_failed_event is not None:
+            threading.Thread(target=self.on_failed_event, args=(execution,), name="durable-dead-letter",
+                             daemon=True).start()
 
     # Checkpoints ----------------------------------------------------------------------------------
     def checkpoint(self, arn: str, token: str, updates: list[dict[str, Any]]) -> dict[str, Any]:
@@ -282,6 +296,11 @@ class DurableService(Invocations, ChainedInvokes):
             if timer is None or timer.due > now() + 0.001:
                 return
             if kind == "execution":
+                if execution.paused_since is not None and now() < execution.start + TIMEOUT_PAUSED_LIMIT:
+                    # Paused with its timeout paused: the timer stays as it was (a resume moves it
+                    # on by the time spent paused); it times out at the latest 366 days after it started.
+                    self._timers.add(execution.start + TIMEOUT_PAUSED_LIMIT, arn, kind, operation_id)
+                    return
                 execution.timers.remove(timer)
                 self._finish(execution, "TIMED_OUT", None,
                              {"ErrorType": "States.Timeout", "ErrorMessage": "The durable execution timed out."})
@@ -399,7 +418,7 @@ class DurableService(Invocations, ChainedInvokes):
             execution = self.find(account_id, arn)
             if execution.status != "RUNNING":
                 raise Conflict(f"Cannot pause a durable execution in status {execution.status}.")
-            execution.pause_details = {"PauseRequestTimestamp": now(), "ExecutionTimeoutPaused": bool(timeout_paused)}
+            execution.pause_details = {"PauseRequestTimestamp": now(), "ExecutionTimeoutPaused": timeout_paused}
             if reason:
                 execution.pause_details["Reason"] = reason
             if execution.invoking:
@@ -410,9 +429,16 @@ class DurableService(Invocations, ChainedInvokes):
 
     def _paused(self, execution: Execution) -> None:
         execution.status = "PAUSED"
-        history.add(execution, "ExecutionPaused", {})
+        pause = execution.pause_details or {}
+        details: dict[str, Any] = {"PauseRequestTimestamp": pause.get("PauseRequestTimestamp", now()),
+                                   "ExecutionTimeoutPaused": bool(pause.get("ExecutionTimeoutPaused"))}
+        if pause.get("Reason"):
+            details["Reason"] = {"Payload": pause["Reason"], "Truncated": False}
+        history.add(execution, "ExecutionPaused", details)
+        if details["ExecutionTimeoutPaused"]:
+            execution.paused_since = now()
 
-    def resume(self, account_id: str, arn: str) -> None:
+    def resume(self, account_id: str, arn: str, reason: Optional[str] = None) -> None:
         with self._lock:
             execution = self.find(account_id, arn)
             if execution.status not in ("PAUSED", "PAUSING"):
@@ -420,13 +446,31 @@ class DurableService(Invocations, ChainedInvokes):
             was_paused = execution.status == "PAUSED"
             execution.status = "RUNNING"
             execution.pause_details = None
+            if execution.paused_since is not None:
+                self._extend_timeout(execution, now() - execution.paused_since)
+                execution.paused_since = None
             if was_paused:
-                history.add(execution, "ExecutionResumed", {})
+                details: dict[str, Any] = {"ResumeRequestTimestamp": now()}
+                if reason:
+                    details["Reason"] = {"Payload": reason, "Truncated": False}
+                history.add(execution, "ExecutionResumed", details)
                 execution.replay_wanted = True
                 self._persist(execution)
                 self._invoke_soon(execution)
             else:
                 self._persist(execution)
+
+    def _extend_timeout(self, execution: Execution, seconds: float) -> None:
+        """Move the execution's timeout on by ``seconds`` (the time it spent paused with
+        ExecutionTimeoutPaused), never past 366 days after it started."""
+        timer = next((t for t in execution.timers if t.kind == "execution"), None)
+        if timer is None:
+            return
+        execution.timers.remove(timer)
+        moved = Timer(min(timer.due + seconds, execution.start + TIMEOUT_PAUSED_LIMIT), "execution",
+                      timer.operation_id)
+        execution.timers.append(moved)
+        self._timers.add(moved.due, execution.arn, moved.kind, moved.operation_id)
 
     def delete(self, account_id: str, arn: str) -> float:
         with self._lock:

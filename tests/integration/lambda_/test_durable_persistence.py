@@ -6,12 +6,14 @@ Real gateway processes, a real function using AWS's Python SDK unmodified."""
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 
 from tests.support.durable_sdk import sdk_files
 from tests.support.gateway_process import GatewayProcess
 
+from .test_credentials import Barrier
 from .conftest import ROLE, client_for, make_zip, source, unique, wait_active, wait_until
 from .test_durable import callback_id, ended, event_types, events, start_async
 
@@ -67,5 +69,63 @@ def test_executions_callbacks_and_waits_survive_kill_9(tmp_path, durable_zip):
         listed = client.list_durable_executions_by_function(FunctionName=functions["approval"])
         assert [e["DurableExecutionArn"] for e in listed["DurableExecutions"]] == [waiting]
         assert "damaged durable" not in process.logs()
+    finally:
+        process.stop()
+
+
+PLAIN_TARGET = """
+import os, time, urllib.request
+
+def handler(event, context):
+    url = os.environ["BARRIER"]
+    arrival = int(urllib.request.urlopen(url + "/arrive").read())
+    if arrival == 1:  # the first call is in flight when the gateway is killed; the test's arrival releases it
+        deadline = time.time() + 60
+        while int(urllib.request.urlopen(url + "/count").read()) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+    return {"echo": event, "arrival": arrival}
+"""
+
+
+def arrivals(barrier: Barrier, path: str = "/count") -> int:
+    with urllib.request.urlopen(barrier.url + path) as response:
+        return int(response.read())
+
+
+def test_a_chained_invoke_of_a_plain_function_in_flight_runs_again_after_kill_9(tmp_path, durable_zip):
+    with Barrier() as barrier:
+        chained_invoke_across_kill_9(tmp_path, durable_zip, barrier)
+
+
+def chained_invoke_across_kill_9(tmp_path, durable_zip, barrier: Barrier) -> None:
+    env = {"PERSISTENCE": "1", "DATA_DIR": str(tmp_path / "data"), "SERVICES": "lambda"}
+    process = GatewayProcess(env=env).start()
+    try:
+        client = client_for(process.url)
+        plain, caller = unique("plain"), unique("durable")
+        client.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                               Code={"ZipFile": make_zip({"index.py": PLAIN_TARGET})}, Timeout=90,
+                               Environment={"Variables": {"BARRIER": barrier.url}})
+        client.create_function(FunctionName=caller, Runtime="python3.12", Role=ROLE, Handler="index.chain",
+                               Code={"ZipFile": durable_zip}, Timeout=30, DurableConfig={"ExecutionTimeout": 3600})
+        for name in (plain, caller):
+            wait_active(client, name)
+        arn = start_async(client, caller, {"target": plain})
+        wait_until(lambda: arrivals(barrier) == 1, timeout=60, message="the chained invoke is in flight")
+        assert "ChainedInvokeStarted" in event_types(client, arn)
+        process.kill()
+    finally:
+        arrivals(barrier, "/arrive")  # the orphaned first call ends
+        process.stop()
+
+    process = GatewayProcess(env=env).start()
+    try:
+        client = client_for(process.url)
+        finished = ended(client, arn)
+        assert finished["Status"] == "SUCCEEDED", finished
+        # Invoked again after the restart (after the first call and the test's release).
+        assert json.loads(finished["Result"]) == {"chained": {"echo": {"from": "chain"}, "arrival": 3}}
+        assert event_types(client, arn).count("ChainedInvokeStarted") == 1
+        assert "ChainedInvokeSucceeded" in event_types(client, arn)
     finally:
         process.stop()
