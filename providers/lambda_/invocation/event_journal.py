@@ -5,7 +5,8 @@ An ``Event`` invoke is answered 202 only once its event is on disk; a restart
 outcome, with its retry state (attempts, throttles, when the next attempt is
 due, when it was received), so that ages and retries carry on where they were.
 
-One append-only file, one line per record: ``<crc32 hex> <json>``. ``put``
+One append-only file, one line per record: ``<crc32 hex> <json>``
+(``journal_file.py``, shared with the durable execution journal). ``put``
 adds an event, ``update`` replaces its retry state, ``done`` removes it.
 Writers append and then wait until an ``fsync`` covers their line; concurrent
 writers share one ``fsync`` (group commit): whoever finds no sync running
@@ -22,23 +23,18 @@ deleted) and the events that could be read are kept.
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import os
-import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from ..damage import move_aside
+from ..journal_file import AppendFile, encode, parse, read_records
 
 log = logging.getLogger("lambda.async.journal")
 
 COMPACT_MIN_BYTES = 8 * 1024 * 1024  # rewrite only past this size...
 COMPACT_LIVE_RATIO = 4  # ...and when live records are less than a quarter of it
-# Appends change only data and size: fdatasync (where there is one) skips the timestamps.
-_sync = getattr(os, "fdatasync", os.fsync)
 
 
 @dataclass
@@ -74,53 +70,22 @@ class JournalDamage:
     recovered: int = 0
 
 
-def _line(record: dict[str, Any]) -> bytes:
-    body = json.dumps(record, separators=(",", ":")).encode()
-    return b"%08x %s\n" % (zlib.crc32(body), body)
-
-
-def _parse(line: bytes) -> Optional[dict[str, Any]]:
-    """The record of a well-formed line, else None."""
-    if len(line) < 10 or line[8:9] != b" ":
-        return None
-    body = line[9:]
-    try:
-        if int(line[:8], 16) != zlib.crc32(body):
-            return None
-        record = json.loads(body)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-
-
 class EventJournal:
     def __init__(self, path: Path, compact_min_bytes: int = COMPACT_MIN_BYTES) -> None:
         self.path = path
         self._compact_min_bytes = compact_min_bytes
         self.damage: Optional[JournalDamage] = None
-        self._cond = threading.Condition(threading.Lock())
+        self._file = AppendFile(path)
+        self._cond = self._file.cond  # guards the file and the entries
         self._entries: dict[str, _Entry] = {}
-        self._fd = -1
-        self._size = 0
-        self._written = 0  # sequence number of the last line written
-        self._synced = 0  # ... and of the last one an fsync covered
-        self._syncing = False
         self._live_bytes = 0
 
     # Start-up -----------------------------------------------------------------------------
     def load(self) -> list[JournalRecord]:
         """Open the journal; returns the events a previous run left unfinished."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raw = b""
         records: dict[str, dict[str, Any]] = {}
-        lines = raw.split(b"\n")
-        torn_tail = lines.pop()  # "" when the file ends with a newline
         bad = 0
-        for line in lines:
-            record = _parse(line)
+        for record in read_records(self.path, log):
             if record is None:
                 bad += 1
                 continue
@@ -131,9 +96,6 @@ class EventJournal:
                 records[record["id"]].update({k: v for k, v in record.items() if k != "op"})
             elif op == "done":
                 records.pop(record["id"], None)
-        if torn_tail:
-            log.warning("%s: dropped a partly written last record (%d bytes; it was never acknowledged)",
-                        self.path, len(torn_tail))
         events = []
         for record in records.values():
             try:
@@ -146,32 +108,33 @@ class EventJournal:
             self.damage = JournalDamage(self.path, moved, f"{bad} damaged record(s)", len(events))
             log.error("damaged asynchronous event journal %s: %d damaged record(s) skipped, %d event(s) recovered; "
                       "the damaged file was moved to %s", self.path, bad, len(events), moved)
-        self._rewrite([_to_record(event, "put") for event in events])
+        with self._cond:
+            self._rewrite_lines([encode(_to_record(event, "put")) for event in events])
         return events
 
     # Writing --------------------------------------------------------------------------------
     def put(self, event: JournalRecord) -> None:
         """Record a new event; returns once it is durable."""
-        line = _line(_to_record(event, "put"))
+        line = encode(_to_record(event, "put"))
         with self._cond:
-            offset = self._append(line)
+            offset = self._file.append(line, durable=False)
             self._entries[event.request_id] = _Entry(offset, len(line))
             self._live_bytes += len(line)
-            self._wait_durable(self._written)
+            self._file.sync()
 
     def update(self, event: JournalRecord, durable: bool = True) -> None:
         """Record an event's new retry state; returns once it is durable (or at
         once when not ``durable``: it rides the next fsync)."""
-        line = _line(_state_record(event))
+        line = encode(_state_record(event))
         with self._cond:
             entry = self._entries.get(event.request_id)
             if entry is None:
                 return
-            self._append(line)
+            self._file.append(line, durable=False)
             self._live_bytes += len(line) - len(entry.update or b"")
             entry.update = line
             if durable:
-                self._wait_durable(self._written)
+                self._file.sync()
 
     def done(self, request_id: str) -> None:
         """The event reached its final outcome (does not wait for the disk)."""
@@ -181,108 +144,48 @@ class EventJournal:
                 return
             self._live_bytes -= entry.put_length + len(entry.update or b"")
             if not self._entries:
-                while self._syncing:
-                    self._cond.wait()
-                os.ftruncate(self._fd, 0)
-                self._size = self._live_bytes = 0
-            elif self._size > self._compact_min_bytes and self._live_bytes * COMPACT_LIVE_RATIO < self._size:
+                self._file.truncate()
+                self._live_bytes = 0
+            elif self._file.size > self._compact_min_bytes and self._live_bytes * COMPACT_LIVE_RATIO < self._file.size:
                 self._compact()
             else:
-                self._append(_line({"op": "done", "id": request_id}))
+                self._file.append(encode({"op": "done", "id": request_id}), durable=False)
 
     def clear(self) -> None:
         """Reset: forget every event."""
         with self._cond:
-            while self._syncing:
-                self._cond.wait()
             self._entries.clear()
-            if self._fd >= 0:
-                os.ftruncate(self._fd, 0)
-                os.fsync(self._fd)
-            self._size = self._live_bytes = 0
+            self._file.truncate(durable=True)
+            self._live_bytes = 0
 
     def close(self) -> None:
         with self._cond:
-            while self._syncing:
-                self._cond.wait()
-            if self._fd >= 0:
-                os.fsync(self._fd)
-                os.close(self._fd)
-                self._fd = -1
+            self._file.close()
 
     # Internals (under the lock) -------------------------------------------------------------
-    def _append(self, line: bytes) -> int:
-        offset = self._size
-        view = memoryview(line)
-        while view:
-            view = view[os.write(self._fd, view):]
-        self._size += len(line)
-        self._written += 1
-        return offset
-
-    def _wait_durable(self, sequence: int) -> None:
-        """Group commit: one fsync covers every line written before it started."""
-        while self._synced < sequence:
-            if self._syncing:
-                self._cond.wait()
-                continue
-            self._syncing = True
-            target, fd = self._written, self._fd
-            self._cond.release()
-            try:
-                _sync(fd)
-            finally:
-                self._cond.acquire()
-                self._syncing = False
-                self._cond.notify_all()
-            self._synced = max(self._synced, target)
-
     def _compact(self) -> None:
-        while self._syncing:
-            self._cond.wait()
+        self._file.wait_idle()  # no sync running: nothing changes the entries meanwhile
         lines: list[bytes] = []
         for entry in self._entries.values():
-            lines.append(os.pread(self._fd, entry.put_length, entry.put_offset))
+            lines.append(self._file.read_at(entry.put_offset, entry.put_length))
             if entry.update:
                 lines.append(entry.update)
         self._rewrite_lines(lines)
 
-    def _rewrite(self, records: list[dict[str, Any]]) -> None:
-        with self._cond:
-            self._rewrite_lines([_line(record) for record in records])
-
     def _rewrite_lines(self, lines: list[bytes]) -> None:
-        """Replace the file with ``lines`` (temp file, fsync, rename, fsync of the directory)."""
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        """Replace the file with ``lines`` (only live events: a put, then its latest update)."""
         entries: dict[str, _Entry] = {}
         size = 0
-        try:
-            for line in lines:
-                view = memoryview(line)
-                while view:
-                    view = view[os.write(fd, view):]
-                record = _parse(line.rstrip(b"\n"))
-                assert record is not None
-                if record["op"] == "put":
-                    entries[record["id"]] = _Entry(size, len(line))
-                elif record["id"] in entries:
-                    entries[record["id"]].update = line
-                size += len(line)
-            os.fsync(fd)
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.close(fd)
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        if self._fd >= 0:
-            os.close(self._fd)
-        self._fd, self._size, self._entries, self._live_bytes = fd, size, entries, size
-        self._synced = self._written
+        for line in lines:
+            record = parse(line.rstrip(b"\n"))
+            assert record is not None
+            if record["op"] == "put":
+                entries[record["id"]] = _Entry(size, len(line))
+            elif record["id"] in entries:
+                entries[record["id"]].update = line
+            size += len(line)
+        self._file.replace(lines)
+        self._entries, self._live_bytes = entries, size
 
 
 def _to_record(event: JournalRecord, op: str) -> dict[str, Any]:
