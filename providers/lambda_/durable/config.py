@@ -42,7 +42,8 @@ def check_durable_config(given: Optional[dict[str, Any]], current: Optional[dict
     if updating and not current:
         raise _invalid("Durable execution can only be enabled when creating a function.")
     if given.get("ExecutionTimeout") is None and not (current or {}).get("ExecutionTimeout"):
-        raise _invalid("DurableConfig.ExecutionTimeout is required.")
+        # The service's words, as AWS's .NET tooling quotes them (aws/aws-lambda-dotnet#2453).
+        raise _invalid("You cannot create a function with a durable configuration without an executionTimeout")
 
 
 def _invalid(message: str) -> ServiceError:

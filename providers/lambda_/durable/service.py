@@ -279,7 +279,9 @@ class DurableService(Invocations, ChainedInvokes):
     def _by_token(self, arn: str, token: str) -> Execution:
         execution = self._executions.get(arn)
         if execution is None or self._tokens.get(token) != arn:
-            raise InvalidParameter("Invalid checkpoint token.")
+            # Exactly so: aws-durable-execution-sdk-python 3.0.0 retries the invocation on an
+            # InvalidParameterValueException starting "Invalid checkpoint token" ("exact match").
+            raise InvalidParameter("Invalid checkpoint token")
         return execution
 
     # Timers ------------------------------------------------------------------------------------------

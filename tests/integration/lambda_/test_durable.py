@@ -110,9 +110,12 @@ def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
     config = lam.get_function_configuration(FunctionName=name)["DurableConfig"]
     assert config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 30}
     # ExecutionTimeout is required; durable execution can only be enabled at creation.
-    assert error_code(lambda: lam.create_function(
-        FunctionName=unique("durable"), Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": durable_zip}, DurableConfig={"RetentionPeriodInDays": 3})) == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as caught:
+        lam.create_function(FunctionName=unique("durable"), Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                            Code={"ZipFile": durable_zip}, DurableConfig={"RetentionPeriodInDays": 3})
+    assert caught.value.response["Error"] == {  # the service's words (aws/aws-lambda-dotnet#2453)
+        "Code": "InvalidParameterValueException",
+        "Message": "You cannot create a function with a durable configuration without an executionTimeout"}
     plain = unique("plain")
     lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
                         Code={"ZipFile": durable_zip})
@@ -387,6 +390,8 @@ def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, fn):
     assert found["first_changed"] == ["s1"]
     for case in ("stale", "forged", "bad_action", "completed_again", "state_forged", "other_execution"):
         assert found[case]["error"] == "InvalidParameterValueException", (case, found[case])
+    # The SDK retries the invocation on exactly this message (aws-durable-execution-sdk-python 3.0.0).
+    assert found["stale"]["message"] == found["forged"]["message"] == "Invalid checkpoint token"
     assert found["after_bad"] == [found["after_bad"][0], "s1"]  # the EXECUTION operation, then s1: no w1
     # A completed context's children are not sent for replay (GetDurableExecutionState's documentation).
     assert found["after_context"] == [found["after_bad"][0], "s1", "c1"]
