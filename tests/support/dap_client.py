@@ -16,6 +16,9 @@ import time
 from typing import Any, Optional
 
 
+PROXY_CLOSE_SECONDS = 0.2  # a forwarding proxy closes at once when nothing listens behind it
+
+
 class DapError(Exception):
     pass
 
@@ -128,11 +131,25 @@ class DapClient:
 
 
 def _connect(host: str, port: int, timeout: float) -> socket.socket:
-    """Connect once the debugger listens (the environment is starting)."""
+    """Connect once the debugger listens (the environment is starting). A port
+    Docker publishes accepts as soon as the container starts and closes the
+    connection at once while nothing listens inside yet: such a connection is
+    dropped and tried again (debugpy's adapter never speaks first, so a
+    connection that stays open and silent is the debugger's)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return socket.create_connection((host, port), timeout=timeout)
+            sock = socket.create_connection((host, port), timeout=timeout)
+            sock.settimeout(PROXY_CLOSE_SECONDS)
+            try:
+                closed = sock.recv(1, socket.MSG_PEEK) == b""
+            except socket.timeout:
+                closed = False
+            if not closed:
+                sock.settimeout(timeout)
+                return sock
+            sock.close()
+            raise ConnectionResetError("closed before the debugger answered")
         except OSError:
             if time.monotonic() > deadline:
                 raise

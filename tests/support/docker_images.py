@@ -8,10 +8,15 @@ holding only what a runtime needs, laid out as AWS lays its images out:
   tests), or a Node.js binary;
 - ``/var/runtime``: the runtime client (awslambdaric from
   ``.venv/lambda-runtimes/python3.x``; the project's Node.js bootstrap) and a
-  ``bootstrap`` script starting it;
+  ``bootstrap`` script starting it, through ``AWS_LAMBDA_EXEC_WRAPPER`` when set
+  (as AWS's runtime bootstraps do: a missing wrapper exits 127, one that is not
+  executable 126);
 - ``/lambda-entrypoint.sh``: AWS's contract (one argument, the handler;
   ``_HANDLER`` exported; ``exec /var/runtime/bootstrap``);
-- the shared libraries those binaries load (found with ``ldd``), ``/bin/sh``;
+- the shared libraries those binaries load (found with ``ldd``), ``/bin/sh``, and the
+  tools of AWS's images that extensions written in shell use (``TOOLS``: AWS's
+  ``python:3.12`` image holds ``bash``, ``coreutils-single``, ``curl-minimal``,
+  ``grep`` and ``sed``, as its ``rpm -qa`` lists them);
 - AWS's image settings: ``ENV`` (PATH, LD_LIBRARY_PATH, LANG, TZ,
   LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR), ``WORKDIR /var/task``,
   ``ENTRYPOINT ["/lambda-entrypoint.sh"]``.
@@ -155,9 +160,19 @@ def shared_libraries(binaries: Iterable[str]) -> set[str]:
     return found
 
 
-# Tools of AWS's images the tests' functions use (the hostile function's escaping child).
+# Tools of AWS's images the tests' functions use (the hostile function's escaping child; the
+# shell extensions of test_extensions.py: bash, curl, coreutils, grep, sed).
 TOOLS = {"/bin/sh": "/bin/sh", "/bin/sleep": "/bin/sleep", "/usr/bin/env": "/usr/bin/env",
-         "/usr/bin/setsid": "/usr/bin/setsid"}
+         "/usr/bin/setsid": "/usr/bin/setsid", "/bin/bash": "/bin/bash", "/usr/bin/curl": "/usr/bin/curl",
+         **{f"/usr/bin/{name}": f"/usr/bin/{name}"
+            for name in ("grep", "sed", "mktemp", "basename", "cut", "tr", "mkdir", "cat")}}
+# A runtime bootstrap's start: through AWS_LAMBDA_EXEC_WRAPPER when it is set, as AWS's bootstraps do.
+EXEC_WRAPPER = '''if [ -n "$AWS_LAMBDA_EXEC_WRAPPER" ]; then
+  if [ ! -f "$AWS_LAMBDA_EXEC_WRAPPER" ]; then echo "$AWS_LAMBDA_EXEC_WRAPPER: does not exist"; exit 127; fi
+  if [ ! -x "$AWS_LAMBDA_EXEC_WRAPPER" ]; then echo "$AWS_LAMBDA_EXEC_WRAPPER: is not an executable"; exit 126; fi
+  set -- "$AWS_LAMBDA_EXEC_WRAPPER"
+fi
+'''
 
 
 def _base() -> RootFs:
@@ -187,8 +202,8 @@ def python_rootfs(prefix: Path, version: str, ric: Path) -> RootFs:
     root.add_tree(ric, "/var/runtime")
     # AWS's bootstrap.py puts /var/runtime on sys.path itself; PYTHONPATH does it here.
     root.add_file("/var/runtime/bootstrap", (
-        f'#!/bin/sh\n[ -n "$PYTHONPATH" ] || export PYTHONPATH=/var/runtime\n'
-        f'exec /var/lang/bin/python{version} -m awslambdaric "$_HANDLER"\n').encode(), 0o755)
+        f'#!/bin/sh\n[ -n "$PYTHONPATH" ] || export PYTHONPATH=/var/runtime\n{EXEC_WRAPPER}'
+        f'exec "$@" /var/lang/bin/python{version} -m awslambdaric "$_HANDLER"\n').encode(), 0o755)
     dynload = prefix / "lib" / f"python{version}" / "lib-dynload"
     extensions = [str(p) for p in dynload.glob("*.so")] + [str(p) for p in ric.rglob("*.so")]
     for library in shared_libraries([str(binary), *extensions]):
@@ -201,7 +216,8 @@ def node_rootfs(node: Path) -> RootFs:
     root = _base()
     root.add_file("/var/lang/bin/node", Path(os.path.realpath(node)), 0o755)
     root.add_tree(NODE_BOOTSTRAP, "/var/runtime")
-    root.add_file("/var/runtime/bootstrap", b"#!/bin/sh\nexec /var/lang/bin/node /var/runtime/index.mjs\n", 0o755)
+    root.add_file("/var/runtime/bootstrap",
+                  f"#!/bin/sh\n{EXEC_WRAPPER}exec \"$@\" /var/lang/bin/node /var/runtime/index.mjs\n".encode(), 0o755)
     root.add_libraries_of([str(node)])
     return root
 

@@ -1,4 +1,5 @@
-"""Starting a runtime under a debugger (the process and sandbox executors).
+"""Starting a runtime under a debugger (the process and sandbox executors; the
+docker executor's particulars are in ``docker/debug.py``).
 
 - Python: ``python -m debugpy --listen 127.0.0.1:<port> [--wait-for-client] -m
   awslambdaric <handler>``. debugpy comes from its own directory
@@ -14,7 +15,7 @@
 
 The port listens on 127.0.0.1 only: the sandbox shares the host's network
 namespace, so the IDE on this machine reaches it there, and nothing beyond the
-machine does.
+machine does. (A container's port is published on the host's 127.0.0.1 only.)
 """
 
 from __future__ import annotations
@@ -52,11 +53,16 @@ def debugger_dir(family: str, version: str, debug: Optional[DebugSpec]) -> Optio
     return str(pythons.debugger_dir(version))
 
 
-def interpreter_args(resolved: "ResolvedRuntime", debug: Optional[DebugSpec]) -> list[str]:
-    """Arguments that go right after the interpreter in the runtime's command."""
+def interpreter_args(resolved: "ResolvedRuntime", debug: Optional[DebugSpec], listen_host: str = DEBUG_HOST,
+                     inspect_wait: Optional[bool] = None) -> list[str]:
+    """Arguments that go right after the interpreter in the runtime's command.
+    ``listen_host``: where the debugger listens, as the runtime sees it (a
+    container's debugger listens on every address of the container, see
+    ``docker/debug.py``); ``inspect_wait``: whether Node.js has ``--inspect-wait``
+    (None: ask ``resolved.binary``)."""
     if debug is None:
         return []
-    address = f"{DEBUG_HOST}:{debug.port}"
+    address = f"{listen_host}:{debug.port}"
     if resolved.family == "python":
         # Frozen standard modules (3.11+) would make debugpy miss breakpoints set in them.
         frozen = ["-X", "frozen_modules=off"] if _version_tuple(resolved.version) >= (3, 11) else []
@@ -65,8 +71,9 @@ def interpreter_args(resolved: "ResolvedRuntime", debug: Optional[DebugSpec]) ->
     if resolved.family == "nodejs":
         if not debug.wait_for_attach:
             return [f"--inspect={address}"]
-        version = _version_tuple(nodes.node_version(resolved.binary) if resolved.binary else None)
-        inspect_wait = version >= (22, 2) or (20, 15) <= version < (21,)
+        if inspect_wait is None:
+            version = _version_tuple(nodes.node_version(resolved.binary) if resolved.binary else None)
+            inspect_wait = version >= (22, 2) or (20, 15) <= version < (21,)
         return [f"--inspect-wait={address}" if inspect_wait else f"--inspect-brk={address}"]
     return []
 

@@ -7,6 +7,9 @@ Node.js (``tests/support/docker_images.py``), tagged with AWS's names
 (``public.ecr.aws/lambda/python:3.12``...): the executor's default mapping
 finds them as it would find AWS's. Facts about AWS's environment (variables,
 user, limits, error shapes) are the ones the sandbox tests assert, recorded from AWS.
+The developer tools of issue 12 run here too: the real debug clients of
+test_debugging.py attach to functions in containers, and test_extensions.py's
+main scenario runs in a container.
 """
 
 from __future__ import annotations
@@ -16,16 +19,19 @@ import io
 import json
 import tarfile
 import threading
+import time
 import urllib.request
 import uuid
 from typing import Any, Callable, Iterator
 
 import psutil
 import pytest
+from botocore.exceptions import ClientError
 
 from providers.lambda_.executors import pythons
 from providers.lambda_.executors.docker.images import aws_image
 from tests.integration.lambda_.conftest import (
+    ROLE,
     client_for,
     create_function,
     invoke_json,
@@ -33,6 +39,7 @@ from tests.integration.lambda_.conftest import (
     process_alive,
     source,
     unique,
+    wait_active,
     wait_until,
 )
 from tests.support import docker_images
@@ -483,3 +490,115 @@ def test_containers_end_with_keepalive_shutdown_and_a_crashed_gateway(docker_eng
                        message="a dead gateway's containers removed at the next start")
     finally:
         crashed.__exit__(None, None, None)
+
+
+# Developer tools in containers (issue 12): debuggers attach, extensions run ----------------------------
+def test_debuggers_attach_to_functions_in_containers(docker_gateway, docker_api, base_images, tmp_path) -> None:
+    """The README's walkthrough under docker: a Python function under debugpy and a
+    Node.js one under --inspect, each waiting for its debugger, the code in
+    hot-reload directories mapped to /var/task; the real DAP and CDP clients of
+    test_debugging.py attach through the port published on 127.0.0.1 only and
+    stop at a breakpoint, paused past the function's 1 s timeout."""
+    from tests.integration.lambda_.test_debugging import (NODE_BREAK_LINE, NODE_HANDLER, PAUSE_PAST_TIMEOUT_SECONDS,
+                                                          PYTHON_BREAK_LINE, PYTHON_HANDLER, free_port,
+                                                          invoke_in_background)
+    from tests.support.cdp_client import CdpClient
+    from tests.support.dap_client import DapClient
+
+    if not pythons.has_debugger(PY_VERSION):
+        pytest.skip(f"debugpy is not installed for {PYTHON} (make install)")
+    node_runtime = next((runtime for runtime in base_images if runtime.startswith("nodejs")), None)
+    kinds = {"py": (PYTHON, "index.handler", "index.py", PYTHON_HANDLER)}
+    if node_runtime is not None:
+        kinds["node"] = (node_runtime, "app.handler", "app.mjs", NODE_HANDLER)
+    names = {kind: unique(f"dbg-{kind}") for kind in kinds}
+    ports = {kind: free_port() for kind in kinds}
+    for kind, (_, _, filename, code) in kinds.items():
+        (tmp_path / kind).mkdir()
+        (tmp_path / kind / filename).write_text(code)
+    config = tmp_path / "debug.json"
+    config.write_text(json.dumps({"functions": {names[kind]: {"debug-port": ports[kind], "wait-for-attach": True}
+                                                for kind in kinds}}))
+    gateway = docker_gateway(LAMBDA_DEBUG_MODE_CONFIG_PATH=str(config))
+    client = client_for(gateway.url, read_timeout=120)
+    for kind, (runtime, handler, _, _) in kinds.items():
+        client.create_function(FunctionName=names[kind], Runtime=runtime, Handler=handler, Role=ROLE, Timeout=1,
+                               Code={"S3Bucket": "hot-reload", "S3Key": str(tmp_path / kind)})
+        wait_active(client, names[kind])
+
+    local_file = str(tmp_path / "py" / "index.py")
+    invoking, outcome = invoke_in_background(client, names["py"], {"a": 6, "b": 7})
+    dap = DapClient("127.0.0.1", ports["py"])
+    try:
+        dap.attach({local_file: [PYTHON_BREAK_LINE]}, [{"localRoot": str(tmp_path / "py"), "remoteRoot": "/var/task"}])
+        stopped = dap.wait_event("stopped")
+        paused_at = time.monotonic()
+        frame = dap.top_frame(stopped["threadId"])
+        assert (stopped["reason"], frame["line"], frame["source"]["path"]) == ("breakpoint", PYTHON_BREAK_LINE,
+                                                                               local_file)
+        assert dap.top_frame_locals(stopped["threadId"])["answer"] == "42"
+        # The port is published on this machine's loopback only; one environment runs at a time.
+        [container] = containers_of(docker_api, gateway, label=f"lambda-gateway.function={names['py']}")
+        bindings = docker_api.api.inspect_container(container["Id"])["HostConfig"]["PortBindings"]
+        assert bindings == {f"{ports['py']}/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(ports["py"])}]}
+        with pytest.raises(ClientError) as throttled:
+            client.invoke(FunctionName=names["py"], Payload=b"{}")
+        assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+        time.sleep(max(0.0, PAUSE_PAST_TIMEOUT_SECONDS - (time.monotonic() - paused_at)))
+        dap.request("continue", threadId=stopped["threadId"])
+        invoking.join(30)
+    finally:
+        dap.close()
+    assert "error" not in outcome and "FunctionError" not in outcome["response"], outcome
+    assert outcome["payload"]["answer"] == 42 and outcome["payload"]["remaining_ms"] > 1000
+    assert outcome["seconds"] > PAUSE_PAST_TIMEOUT_SECONDS  # paused past Timeout=1, still answered
+
+    # A hot-reload edit: the container that held the port is removed, the next one publishes it again.
+    (tmp_path / "py" / "index.py").write_text(PYTHON_HANDLER.replace("OFFSET = 0", "OFFSET = 100"))
+    wait_until(lambda: not containers_of(docker_api, gateway, label=f"lambda-gateway.function={names['py']}"),
+               15, message="the edited function's container removed")
+    invoking, outcome = invoke_in_background(client, names["py"], {"a": 2, "b": 3})
+    dap = DapClient("127.0.0.1", ports["py"])
+    try:
+        dap.attach({local_file: [PYTHON_BREAK_LINE]}, [{"localRoot": str(tmp_path / "py"), "remoteRoot": "/var/task"}])
+        stopped = dap.wait_event("stopped")
+        assert dap.top_frame_locals(stopped["threadId"])["answer"] == "106"
+        dap.request("continue", threadId=stopped["threadId"])
+        invoking.join(30)
+    finally:
+        dap.close()
+    assert outcome.get("payload", {}).get("answer") == 106, outcome
+
+    if node_runtime is None:
+        pytest.skip("no Node.js image was built here: the Node.js half is not run")
+    invoking, outcome = invoke_in_background(client, names["node"], {"a": 6, "b": 7})
+    inspector = CdpClient("127.0.0.1", ports["node"])
+    try:
+        inspector.call("Debugger.enable")
+        inspector.call("Debugger.setBreakpointByUrl", lineNumber=NODE_BREAK_LINE, urlRegex=r"app\.mjs$")
+        inspector.call("Runtime.runIfWaitingForDebugger")
+        paused = inspector.wait_event("Debugger.paused")
+        assert paused["hitBreakpoints"], paused
+        frame = paused["callFrames"][0]
+        assert frame["location"]["lineNumber"] == NODE_BREAK_LINE
+        answer = inspector.call("Debugger.evaluateOnCallFrame", callFrameId=frame["callFrameId"], expression="answer")
+        assert answer["result"]["value"] == 42
+        inspector.call("Debugger.resume")
+        invoking.join(30)
+    finally:
+        inspector.close()
+    assert "error" not in outcome and "FunctionError" not in outcome["response"], outcome
+    assert outcome["payload"]["answer"] == 42 and outcome["payload"]["remainingMs"] > 1000
+
+
+def test_extensions_and_the_telemetry_api_in_containers(docker_gateway) -> None:
+    """test_extensions.py's main scenario (a bash + curl and a Python Telemetry API
+    extension in a layer, an internal one through AWS_LAMBDA_EXEC_WRAPPER) in a
+    container of the python image."""
+    from tests.integration.lambda_.test_extensions import (
+        test_external_and_internal_extensions_with_the_telemetry_api as scenario,
+    )
+
+    if PYTHON != "python3.12":
+        pytest.skip("the scenario's functions are python3.12, whose image cannot be built here")
+    scenario(docker_gateway())

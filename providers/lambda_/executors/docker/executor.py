@@ -15,6 +15,13 @@ image for the runtime (``images.py``), laid out and limited as AWS runs one.
   (``layout.runtime_variables``, AWS's paths); container images run their own
   entry point, command and working directory unless ``ImageConfig`` overrides them.
 - Network: ``network.py``; the Runtime API only answers the container's own address.
+  ``sandbox.localdomain`` (and ``sandbox``), where Telemetry API subscribers
+  listen, name ``0.0.0.0`` in the container: a listener bound to that name
+  listens on the container's loopback and on its address on the network, where
+  the gateway delivers (it runs outside the container, so a loopback-only
+  listener could not be reached); connecting to it from inside reaches the
+  container itself.
+- Debugging: ``debug.py`` (the debug port published on the host's 127.0.0.1).
 - Ending: removing the container ends every process in it.
 """
 
@@ -35,6 +42,7 @@ from ..layer_merge import MergedLayers
 from ..layout import SANDBOX_PATHS, ResolvedRuntime, find_bootstrap, runtime_family, runtime_variables
 from ..layout import XRAY_DAEMON_HOST, XRAY_DAEMON_PORT
 from ..sandbox import HOSTNAME, RLIMITS, SANDBOX_GID, SANDBOX_UID, SANDBOX_USER
+from . import debug
 from .container import FIFO_NAME, ContainerEnvironment, OutputFifo
 from .engine import ENVIRONMENT_LABEL, FUNCTION_LABEL, NOT_AVAILABLE, OWNER_LABEL, DockerNotAvailable, Engine
 from .flags import DockerFlags, FlagError, parse
@@ -55,10 +63,13 @@ START_RUNTIME = ["/bin/sh", "-c", _START.format(names="HOME HOSTNAME", fifo=f"{R
 START_BOOTSTRAP = ["/bin/sh", "-c", _START.format(names="HOME HOSTNAME PWD SHLVL", fifo=f"{RAPID_DIR}/{FIFO_NAME}"),
                    "sh"]
 _NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]")
+# The names AWS gives the environment itself (the Telemetry API's listeners): see the module docstring.
+SANDBOX_HOSTS = {"sandbox.localdomain": "0.0.0.0", "sandbox": "0.0.0.0"}
 
 
 class DockerExecutor(Executor):
     name = "docker"
+    supports_debugging = True  # the debug port is published on the host's 127.0.0.1 (debug.py)
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -184,6 +195,9 @@ class DockerExecutor(Executor):
             raise ExecutorError(f"could not prepare the layers: {error}") from error
         entrypoint, command, workdir = self._command(spec, image, opt)
         variables = self._variables(spec)
+        debugger = debug.debugger_mount(spec)
+        if debugger is not None:
+            debug.with_debugger_path(variables)
 
         binds = {str(self.passwd): {"bind": "/etc/passwd", "mode": "ro"}}
         if spec.code_dir is not None:
@@ -195,6 +209,12 @@ class DockerExecutor(Executor):
         fifo = None if spec.image_uri else OutputFifo(self.base_dir / "rapid" / spec.env_id)
         if fifo is not None:
             binds[str(fifo.directory)] = {"bind": RAPID_DIR, "mode": "ro"}
+        if debugger is not None:
+            binds[debugger[0]] = {"bind": debugger[1], "mode": "ro"}
+        ports = self._port_bindings()
+        published = debug.published_port(spec.debug)
+        if published is not None:
+            ports[published[0]] = [published[1]]
         host_config = api.create_host_config(
             binds=binds,
             tmpfs={"/tmp": f"size={max(1, spec.ephemeral_storage_mb)}m,mode=1777"},
@@ -209,13 +229,13 @@ class DockerExecutor(Executor):
             init=True,
             network_mode=network.name,
             dns=[*self.dns, *self.flags.dns] or None,
-            extra_hosts=self.flags.extra_hosts or None,
-            port_bindings=self._port_bindings() or None,
+            extra_hosts={**SANDBOX_HOSTS, **self.flags.extra_hosts},
+            port_bindings=ports or None,
             log_config=docker.types.LogConfig(type="none" if self.remove_containers else "json-file"),
         )
         try:
             container_id, attach = self._create(api, spec, network, image, platform, entrypoint, command, workdir,
-                                                variables, host_config)
+                                                variables, host_config, list(ports))
         except BaseException:
             if fifo is not None:
                 fifo.remove()
@@ -233,7 +253,7 @@ class DockerExecutor(Executor):
 
     def _create(self, api, spec: EnvironmentSpec, network: FunctionNetwork, image: str, platform: str,
                 entrypoint: list[str], command: list[str], workdir: str, variables: dict[str, str],
-                host_config: dict) -> tuple[str, object]:
+                host_config: dict, ports: list[str]) -> tuple[str, object]:
         """The container, created and attached to (not started)."""
         import docker.errors
 
@@ -245,7 +265,7 @@ class DockerExecutor(Executor):
                 image, command=command, entrypoint=entrypoint, environment=variables, working_dir=workdir,
                 user=f"{SANDBOX_UID}:{SANDBOX_GID}", hostname=HOSTNAME, labels=labels, host_config=host_config,
                 name=_NAME_UNSAFE.sub("-", f"lambda-{function[:40]}-{spec.env_id[:12]}"), platform=platform,
-                ports=[binding.container_port for binding in self.flags.ports] or None,
+                ports=[tuple(port.split("/", 1)) for port in ports] or None,  # ("80", "tcp"): the SDK's form
                 stdin_open=False, tty=False,
             )
         except docker.errors.DockerException as error:
@@ -277,6 +297,9 @@ class DockerExecutor(Executor):
             except OSError as error:
                 raise ExecutorError(f"could not prepare the bootstrap: {error}") from error
             return [*START_BOOTSTRAP, *with_extensions([bootstrap], opt, "/opt")], [], "/var/task"
+        debugged = debug.runtime_command(spec)
+        if debugged is not None:  # the interpreter under its debugger, without the image's bootstrap (debug.py)
+            return [*START_RUNTIME, *with_extensions(debugged, opt, "/opt")], [], "/var/task"
         # The layers' external extensions start first (extensions_launcher.py).
         return [*START_RUNTIME, *with_extensions(["/lambda-entrypoint.sh"], opt, "/opt")], [spec.handler], "/var/task"
 
