@@ -74,3 +74,18 @@ def test_a_torn_last_line_is_dropped_and_a_damaged_one_moves_the_file_aside(tmp_
     recovered = DurableJournal(path).load()
     assert len(recovered) == 1 and recovered[0].execution_id == "e1"
     assert len(list(tmp_path.glob("durable.log.corrupt-*"))) == 1  # kept for inspection, never deleted
+
+
+def test_the_starting_event_and_a_paused_timeout_are_read_back(tmp_path: Path):
+    journal = DurableJournal(tmp_path / "durable.log")
+    journal.load()
+    execution = new_execution()
+    execution.event_request_id = "request-1"  # started by an Event invoke: its failure is dead-lettered
+    journal.put(execution)
+    execution.persisted = (execution.changes, len(execution.events))
+    execution.status, execution.paused_since = "PAUSED", 1234.5
+    journal.write(change_record(execution, *execution.persisted))
+    journal.close()
+
+    [again] = DurableJournal(tmp_path / "durable.log").load()
+    assert (again.event_request_id, again.status, again.paused_since) == ("request-1", "PAUSED", 1234.5)
