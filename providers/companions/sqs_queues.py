@@ -25,6 +25,11 @@ loads moto's SQS):
   with ``QueueDoesNotExist``.
 - **Redrive**, as SQS and moto do it: a receive that meets a message already
   received ``maxReceiveCount`` times moves it to the dead-letter queue.
+- **Stale receipt handles**: a delete with the handle of an earlier receive of
+  a message received again since succeeds and deletes nothing, as SQS does
+  (moto deleted the message, in flight under its new handle: a consumer slower
+  than the visibility timeout unlocked a FIFO group while its messages were
+  being processed again, and the group's next message overtook them).
 - **FIFO**: no message of a group that has one in flight (moto's rule);
   ``SequenceNumber`` grows per queue and every FIFO message has one (moto drew
   a random one, and only for an explicit deduplication id); a deduplication
@@ -130,6 +135,10 @@ def _delete_message(queue: Any, receipt_handle: str) -> None:
             (m for m in queue._messages if m.had_receipt_handle(receipt_handle)), None)
         if message is None:
             raise ReceiptHandleIsInvalid()
+        if message.receipt_handle != receipt_handle:
+            # An earlier receive's handle of a message received again since: SQS answers success and deletes
+            # nothing (DeleteMessage: "you must provide the most recently received ReceiptHandle").
+            return
         _remove(queue, message, now_ms())
         state.forget(message)
 

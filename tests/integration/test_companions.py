@@ -174,6 +174,30 @@ def test_sqs_json_protocol(aws_client: Callable[..., Any], gateway_url: str) -> 
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
+def test_sqs_delete_with_an_earlier_receipt_handle_deletes_nothing(aws_client: Callable[..., Any]) -> None:
+    # SQS DeleteMessage: "you must provide the most recently received ReceiptHandle for the message (otherwise,
+    # the request succeeds, but the message will not be deleted)". A consumer slower than the visibility timeout
+    # deletes with its handle after the message was received again: on a FIFO queue the group stays locked
+    # until the new receive is done with it, so the group's next message cannot overtake it.
+    sqs = aws_client("sqs")
+    queue_url = sqs.create_queue(QueueName=unique("stale") + ".fifo",
+                                 Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for body in ("first", "second"):
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body, MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in first] == ["first", "second"]
+    sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=[
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(first)])
+    again = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"]
+    assert [m["Body"] for m in again] == ["first"]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=first[0]["ReceiptHandle"])  # the stale handle: succeeds
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue_url)  # "first" is still in flight: the group waits
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("1", "1")
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=again[0]["ReceiptHandle"])
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=queue_url)["Messages"]] == ["second"]
+
+
 def _signed_query(gateway_url: str, service: str, params: dict[str, str], region: str = "us-east-1") -> requests.Response:
     body = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
     request = AWSRequest("POST", f"{gateway_url}/", data=body, headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})

@@ -69,7 +69,9 @@ def test_each_group_is_processed_in_order_past_failures(clients, reports, report
     clients.empties(url, timeout=30)
     found = reports.of(arn, wait=1)
 
-    # The last delivery of each message is the one that succeeded: per group, those come in order.
+    # The last delivery of each message is the one that succeeded: per group, those come in order. A batch
+    # that outlasts the 1 s visibility timeout (a loaded machine) is received again while it runs, as on AWS:
+    # the group stays locked until that second receive is deleted, so its next messages still come after it.
     last: dict[str, int] = {}
     order = [json.loads(record["body"]) for record in delivered(found)]
     for index, body in enumerate(order):
@@ -77,12 +79,23 @@ def test_each_group_is_processed_in_order_past_failures(clients, reports, report
     for group in "ABC":
         finals = [last[f"{group}{number}"] for number in range(1, 5)]
         assert finals == sorted(finals), (group, [f"{b['group']}{b['number']}" for b in order])
-    assert sum(1 for body in order if body["group"] == "A" and body["number"] == 2) == 2
-    assert sum(1 for body in order if body["group"] == "B" and body["number"] == 2) == 2
+    # A2 failed its batch on its first receive and succeeded later; B2 was reported failed, then succeeded.
+    deliveries = {name: [(report, record) for report in found for record in report["event"]["Records"]
+                         if json.loads(record["body"]) == json.loads(message(*name, **plan[name]))]
+                  for name in plan}
+    a2, b2 = deliveries[("A", 2)], deliveries[("B", 2)]
+    assert len(a2) >= 2 and a2[0][0]["raised"] and not a2[-1][0]["raised"]
+    assert len(b2) >= 2 and b2[0][1]["messageId"] in b2[0][0]["failed"]
+    assert b2[-1][1]["messageId"] not in b2[-1][0]["failed"]
 
-    # One batch of a group at a time: invocations that overlap share no group.
+    # One batch of a group at a time: invocations that overlap share no group, unless the later one holds the
+    # earlier one's messages again (received once more after their visibility timeout ran out mid-invocation).
+    def received(report: dict) -> dict[str, int]:
+        return {r["messageId"]: int(r["attributes"]["ApproximateReceiveCount"]) for r in report["event"]["Records"]}
+
     groups = [({json.loads(r["body"])["group"] for r in report["event"]["Records"]}, report) for report in found]
     for i, (first_groups, first) in enumerate(groups):
         for second_groups, second in groups[i + 1:]:
             if first["started"] < second["ended"] and second["started"] < first["ended"]:
-                assert not first_groups & second_groups
+                again = {m for m, count in received(second).items() if count > received(first).get(m, count)}
+                assert not first_groups & second_groups or again, (first, second)
