@@ -187,8 +187,8 @@ class Invocations:
                 return False
             return True
         execution.invocation_failures = 0
-        self._apply_due_timers(execution)
-        return execution.replay_wanted or bool(execution.updated_ids)
+        self._apply_due_timers(execution, ending=True)
+        return not execution.finished and (execution.replay_wanted or bool(execution.updated_ids))
 
 def error_payload(error: Optional[dict[str, Any]]) -> bytes:
     """A failed execution as a synchronous invoke answers it (the Lambda error document)."""

@@ -38,6 +38,10 @@ DEFAULT_PAGE = 100
 #: An execution whose timeout is paused still times out this long after it started
 #: (366 days: PauseDurableExecution's ExecutionTimeoutPaused).
 TIMEOUT_PAUSED_LIMIT = 366 * 86400
+#: The timer of a wait or retry delay that, under LAMBDA_DURABLE_TIME_SCALE, would end after the
+#: execution's timeout (see ``_arm_scaled_timeout``).
+SCALED_TIMEOUT = "scaled-timeout"
+TIMED_OUT_ERROR = {"ErrorType": "States.Timeout", "ErrorMessage": "The durable execution timed out."}
 
 
 class DurableService(Invocations, ChainedInvokes):
@@ -237,6 +241,7 @@ class DurableService(Invocations, ChainedInvokes):
             for timer in effects.timers:
                 execution.timers.append(timer)
                 self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+                self._arm_scaled_timeout(execution, timer)
             if effects.cancelled_timers:
                 execution.timers = [t for t in execution.timers if t.operation_id not in effects.cancelled_timers]
             for chained in effects.chained:
@@ -304,8 +309,11 @@ class DurableService(Invocations, ChainedInvokes):
                     self._timers.add(execution.start + TIMEOUT_PAUSED_LIMIT, arn, kind, operation_id)
                     return
                 execution.timers.remove(timer)
-                self._finish(execution, "TIMED_OUT", None,
-                             {"ErrorType": "States.Timeout", "ErrorMessage": "The durable execution timed out."})
+                self._finish(execution, "TIMED_OUT", None, dict(TIMED_OUT_ERROR))
+                self._persist(execution)
+                return
+            if kind == SCALED_TIMEOUT and execution.paused_since is not None:
+                execution.timers.remove(timer)  # a pause stopped the clock: the real timeout applies
                 self._persist(execution)
                 return
             if execution.invoking:  # held until the invocation checkpoints or ends
@@ -316,10 +324,14 @@ class DurableService(Invocations, ChainedInvokes):
             self._persist(execution)
             self._invoke_soon(execution)
 
-    def _apply_due_timers(self, execution: Execution) -> None:
-        """What fell due while an invocation ran: timers, and chained invokes that ended."""
+    def _apply_due_timers(self, execution: Execution, ending: bool = False) -> None:
+        """What fell due while an invocation ran: timers, and chained invokes that ended
+        (a scaled timeout only once the invocation ended: ``ending``)."""
         due, execution.due_timers = execution.due_timers, []
         for timer in due:
+            if timer.kind == SCALED_TIMEOUT and not ending:
+                execution.due_timers.append(timer)
+                continue
             self._apply_timer(execution, timer)
         ended, execution.due_chained = execution.due_chained, []
         for operation_id, result, error in ended:
@@ -329,9 +341,13 @@ class DurableService(Invocations, ChainedInvokes):
         if timer in execution.timers:
             execution.timers.remove(timer)
         operation = execution.operations.get(timer.operation_id)
-        if operation is None:
+        if operation is None or execution.finished:
             return
         status = operation["Status"]
+        if timer.kind == SCALED_TIMEOUT:
+            if (operation["Type"], status) in (("WAIT", "STARTED"), ("STEP", "PENDING")):
+                self._finish(execution, "TIMED_OUT", None, dict(TIMED_OUT_ERROR))
+            return
         if timer.kind == "wait" and status == "STARTED":
             checkpoint.complete_outside(execution, timer.operation_id, "SUCCEEDED")
         elif timer.kind == "retry" and status == "PENDING":
@@ -461,6 +477,22 @@ class DurableService(Invocations, ChainedInvokes):
                 self._invoke_soon(execution)
             else:
                 self._persist(execution)
+
+    def _arm_scaled_timeout(self, execution: Execution, timer: Timer) -> None:
+        """Under ``LAMBDA_DURABLE_TIME_SCALE`` waits and retry delays are shortened but the
+        execution timeout is real time (it bounds the function's work, which no scale
+        shortens). A wait that would end after the timeout (on AWS the execution times out
+        while it waits) times the execution out once the time it had left, scaled, has
+        passed, if the wait is still pending then."""
+        if timer.kind not in ("wait", "retry") or not 0 < self.scale < 1:
+            return
+        deadline = next((t.due for t in execution.timers if t.kind == "execution"), None)
+        start = now()
+        if deadline is None or start + (timer.due - start) / self.scale <= deadline:
+            return
+        expiry = Timer(start + max(0.0, deadline - start) * self.scale, SCALED_TIMEOUT, timer.operation_id)
+        execution.timers.append(expiry)
+        self._timers.add(expiry.due, execution.arn, expiry.kind, expiry.operation_id)
 
     def _extend_timeout(self, execution: Execution, seconds: float) -> None:
         """Move the execution's timeout on by ``seconds`` (the time it spent paused with

@@ -26,6 +26,9 @@ from tests.support.durable_sdk import sdk_files
 from .conftest import ROLE, client_for, make_zip, source, unique, wait_active, wait_until, wait_updated
 
 SCALE = "0.00001"
+#: The test functions' ExecutionTimeout: their one-day waits end before it (a wait that would end
+#: after it times the execution out, as on AWS, even when the scale shortens the wait).
+LONGER_THAN_A_DAY = 2 * 86400
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,7 @@ def durable_function(client: Any, zip_bytes: bytes, handler: str, **config: Any)
     name = unique("durable")
     client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=f"index.{handler}",
                            Code={"ZipFile": zip_bytes}, Timeout=30,
-                           DurableConfig={"ExecutionTimeout": 3600, **config})
+                           DurableConfig={"ExecutionTimeout": LONGER_THAN_A_DAY, **config})
     wait_active(client, name)
     return name
 
@@ -105,10 +108,10 @@ def error_code(call) -> str:
 def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
     name = durable_function(lam, durable_zip, "steps_and_wait")
     config = lam.get_function_configuration(FunctionName=name)["DurableConfig"]
-    assert config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14}
+    assert config == {"ExecutionTimeout": LONGER_THAN_A_DAY, "RetentionPeriodInDays": 14}
     lam.update_function_configuration(FunctionName=name, DurableConfig={"RetentionPeriodInDays": 30})
     config = lam.get_function_configuration(FunctionName=name)["DurableConfig"]
-    assert config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 30}
+    assert config == {"ExecutionTimeout": LONGER_THAN_A_DAY, "RetentionPeriodInDays": 30}
     # ExecutionTimeout is required; durable execution can only be enabled at creation.
     with pytest.raises(ClientError) as caught:
         lam.create_function(FunctionName=unique("durable"), Runtime="python3.12", Role=ROLE, Handler="index.handler",
@@ -142,7 +145,7 @@ def test_steps_and_a_day_long_wait_run_synchronously(lam, fn):
     assert [e["EventId"] for e in history] == list(range(1, 11))
     started_event, step, wait = history[0], history[2], history[3]
     assert json.loads(started_event["ExecutionStartedDetails"]["Input"]["Payload"]) == {"name": "Ada"}
-    assert started_event["ExecutionStartedDetails"]["ExecutionTimeout"] == 3600
+    assert started_event["ExecutionStartedDetails"]["ExecutionTimeout"] == LONGER_THAN_A_DAY
     assert step["SubType"] == "Step" and step["StepSucceededDetails"]["Result"]["Payload"] == '"Hello, Ada!"'
     assert step["StepSucceededDetails"]["RetryDetails"] == {"CurrentAttempt": 1}
     assert wait["Name"] == "a-day" and wait["WaitStartedDetails"]["Duration"] == 86400
@@ -501,3 +504,14 @@ def test_a_pause_with_its_timeout_paused_moves_the_timeout_on(lam, durable_zip):
     finished = ended(lam, held, timeout=30)
     assert finished["Status"] == "TIMED_OUT"
     assert finished["EndTimestamp"].timestamp() - start >= 6 + resumed_at - paused_at - 0.5
+
+
+def test_a_wait_longer_than_the_time_left_times_the_execution_out(lam, durable_zip):
+    """On AWS the execution times out while it waits; the scale shortens the wait, not that
+    outcome: a day's wait in a one-hour execution ends TIMED_OUT (after 0.036 s at this scale)."""
+    name = durable_function(lam, durable_zip, "steps_and_wait", ExecutionTimeout=3600)
+    arn = start_async(lam, name, {"name": "Late"})
+    finished = ended(lam, arn)
+    assert finished["Status"] == "TIMED_OUT", finished
+    assert event_types(lam, arn)[-4:] == ["StepSucceeded", "WaitStarted", "InvocationCompleted",
+                                          "ExecutionTimedOut"]

@@ -38,7 +38,7 @@ def test_executions_callbacks_and_waits_survive_kill_9(tmp_path, durable_zip):
             functions[handler] = unique("durable")
             client.create_function(FunctionName=functions[handler], Runtime="python3.12", Role=ROLE,
                                    Handler=f"index.{handler}", Code={"ZipFile": durable_zip}, Timeout=30,
-                                   DurableConfig={"ExecutionTimeout": 3600})
+                                   DurableConfig={"ExecutionTimeout": 400000})  # beyond the wait
         for name in functions.values():
             wait_active(client, name)
         waiting = start_async(client, functions["approval"], {})
