@@ -69,11 +69,13 @@ class DurableService(Invocations, ChainedInvokes):
             return 0
         resumed = 0
         with self._lock:
-            for execution in self._journal.load():
+            loaded = self._journal.load()
+            for execution in loaded:
                 execution.persisted = (execution.changes, len(execution.events))
                 self._index(execution)
                 for timer in execution.timers:
                     self._timers.add(timer.due, execution.arn, timer.kind, timer.operation_id)
+            for execution in loaded:  # every execution is known before one is written (a rewrite keeps all)
                 if execution.finished:
                     continue
                 self._resume_plain_chained(execution)
