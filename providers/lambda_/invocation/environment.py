@@ -79,13 +79,15 @@ def error_payload(error_type: str, message: str) -> bytes:
 
 class ExecutionEnvironment:
     def __init__(self, env_id: str, timeout_seconds: int, executed_version: str = "$LATEST",
-                 init_timeout_seconds: float = 10.0) -> None:
+                 init_timeout_seconds: float = 10.0, suppressed_init: bool = False) -> None:
         self.id = env_id
         self.timeout_seconds = timeout_seconds
-        # AWS gives init 10 s; past that, the init is retried within the first
-        # invocation's own timeout (a "suppressed init"): see ``invoke``.
-        self.init_timeout_seconds = init_timeout_seconds
-        self.init_suppressed = False  # init overran its window and ran on in the first invocation's time
+        # AWS gives init 10 s; past that, the invocation waiting for it gets a new
+        # environment whose init runs within the invocation's own timeout (AWS's
+        # "suppressed init", ``suppressed_init``): see ``invoke``.
+        self.init_timeout_seconds = timeout_seconds if suppressed_init else init_timeout_seconds
+        self.init_suppressed = suppressed_init
+        self.init_timed_out = False  # its init outlasted the window (the log says so: INIT_REPORT)
         self.executed_version = executed_version
         self.state = EnvState.STARTING
         self.started_at = time.monotonic()
@@ -121,28 +123,34 @@ class ExecutionEnvironment:
             self._queued = pending
             self._cond.notify_all()
         timeout = self.timeout_seconds
-        # Wait for the runtime to take it. Init time within the init window is not
-        # part of the timeout; past the window, AWS retries the init inside the
-        # invocation, on the invocation's own clock (the lifecycle documentation's
-        # Init phase): the invocation times out ``timeout`` seconds after the window
-        # ended, and an init that never ends answers Sandbox.Timedout at window + timeout.
-        pickup_deadline = max(time.monotonic(), self.started_at + self.init_timeout_seconds) + timeout
+        # Wait for the runtime to take it. An init is not part of the timeout while
+        # within its window (AWS: 10 s, the lifecycle documentation's Init phase);
+        # past it, this environment ends and the caller retries the init on a new
+        # one (``init_timed_out``), where init and invocation share the timeout.
+        if self.init_suppressed:
+            pickup_deadline, window_end = pending.queued_at + timeout, pending.queued_at
+        else:
+            pickup_deadline, window_end = float("inf"), self.started_at + self.init_timeout_seconds
+        timed_out = None
         while not pending.picked_up.wait(0.05):
             with self._cond:
                 if self.state is EnvState.STOPPED or self.init_error is not None:
                     self._queued = None
                     result = self._finish_unpicked(pending)
-                    # Past the init window, the invocation's clock ran (the suppressed init's time).
-                    window_end = max(pending.queued_at, self.started_at + self.init_timeout_seconds)
-                    result.duration_ms = max(0.0, time.monotonic() - window_end) * 1000
+                    # A suppressed init runs on the invocation's clock.
+                    result.duration_ms = max(0.0, time.monotonic() - max(window_end, pending.queued_at)) * 1000
                     return result
-                if time.monotonic() > pickup_deadline and not pending.picked_up.is_set():
+                if pending.picked_up.is_set():
+                    break
+                if self.init_duration_ms is None and time.monotonic() > window_end and not self.init_suppressed:
                     self._queued = None
-                    self.init_suppressed = self.init_duration_ms is None
+                    self.shutdown_reason = "timeout"
+                    self.init_timed_out = True  # the caller ends this environment
+                    return InvocationResult(invocation.request_id, init_timed_out=True)
+                if time.monotonic() > pickup_deadline:
+                    self._queued = None
                     timed_out = self._timed_out(invocation)
                     break
-        else:
-            timed_out = None
         if timed_out is not None:
             self.shutdown_reason = "timeout"
             self.stop()
@@ -216,7 +224,6 @@ class ExecutionEnvironment:
         with self._cond:
             if self.init_duration_ms is None:
                 self.init_duration_ms = (time.monotonic() - self.started_at) * 1000
-                self.init_suppressed = self.init_duration_ms > self.init_timeout_seconds * 1000
                 if self.state is EnvState.STARTING:
                     self.state = EnvState.IDLE
                 self._cond.notify_all()
@@ -233,9 +240,7 @@ class ExecutionEnvironment:
             pending.picked_up_at = now
             pending.clock_from = now
             if self.init_suppressed and self.invocations == 0:
-                # The init overran its window and ran on this invocation's clock, which
-                # started when the window ended (AWS's suppressed init).
-                pending.clock_from = min(now, max(pending.queued_at, self.started_at + self.init_timeout_seconds))
+                pending.clock_from = pending.queued_at  # the init ran on the invocation's clock
             remaining = pending.clock_from + self.timeout_seconds - now
             invocation.deadline_ms = int(time.time() * 1000 + remaining * 1000)
             pending.picked_up.set()

@@ -39,6 +39,7 @@ class InvocationResult:
     executed_version: str = "$LATEST"
     timed_out: bool = False
     never_ran: bool = False  # the environment died before its runtime took the invocation
+    init_timed_out: bool = False  # its init outlasted the init window: AWS retries the init within the invocation
     # The runtime answered while extensions still work on the invocation (its end comes later: extensions.py).
     extensions_running: bool = False
     # Streamed responses: the body as the function writes it, its content type,

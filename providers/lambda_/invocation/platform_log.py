@@ -88,5 +88,17 @@ class PlatformLog:
             line += f"Status: error\tError Type: {error_type}"
         return [line]
 
+    def init_report(self, duration_ms: float, status: str, error_type: Optional[str] = None) -> list[str]:
+        """INIT_REPORT: an Init phase that did not succeed (the lifecycle documentation's
+        "Failures during the Init phase")."""
+        if self.json:
+            record: dict[str, Any] = {"initializationType": "on-demand", "phase": "init", "status": status,
+                                      "metrics": {"durationMs": round(duration_ms, 2)}}
+            if error_type:
+                record["errorType"] = error_type
+            return self._record("platform.initReport", record)
+        line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: init\tStatus: {status}"
+        return [line + (f"\tError Type: {error_type}" if error_type else "")]
+
     def timed_out(self, request_id: str, seconds: int) -> list[str]:
         return [f"{_now()} {request_id} Task timed out after {seconds:.2f} seconds"]

@@ -27,15 +27,16 @@ class VersionPool:
         self._all: set[ExecutionEnvironment] = set()
         self.retired = False
 
-    def acquire(self) -> tuple[ExecutionEnvironment, bool]:
-        """An environment for one invocation, and whether it is a cold start."""
+    def acquire(self, suppressed_init: bool = False) -> tuple[ExecutionEnvironment, bool]:
+        """An environment for one invocation, and whether it is a cold start
+        (``suppressed_init``: a new one's init runs on the invocation's clock)."""
         with self._lock:
             while self._idle:
                 env = self._idle.pop()
                 if env.state is not EnvState.STOPPED:
                     return env, False
                 self._all.discard(env)
-        env = self._start_environment()
+        env = self._start_environment(suppressed_init=True) if suppressed_init else self._start_environment()
         with self._lock:
             self._all.add(env)
         return env, True

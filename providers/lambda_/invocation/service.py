@@ -170,10 +170,16 @@ class InvocationService:
             keep = False
             try:
                 result = self._run(target, env, invocation, cold)
-                if result.never_ran:  # the warm environment had just died: once more on a fresh one
+                if result.never_ran or result.init_timed_out:
+                    # The environment died before taking it (a warm one: once more on a fresh one), or its
+                    # init crashed or outlasted its window: AWS retries the init within the invocation's
+                    # timeout (a suppressed init), on a new environment here.
+                    retried_init = cold or result.init_timed_out
+                    if retried_init:
+                        self._end_failed_init(env, invocation, result)
                     pool.release(env, False)
-                    env, cold = pool.acquire()
-                    result = self._run(target, env, invocation, cold)
+                    env, cold = pool.acquire(suppressed_init=retried_init)
+                    result = self._run(target, env, invocation, cold, again=True)
                 keep = not result.timed_out and (self.keepalive_seconds > 0 or env.debugged)
                 if result.chunks is not None:
                     result.chunks = self._release_after(result.chunks, result, invocation, target, pool, env, keep,
@@ -272,16 +278,19 @@ class InvocationService:
             old.retire()
         return pool
 
-    def _run(self, target: InvokeTarget, env: ExecutionEnvironment, invocation: Invocation, cold: bool) -> InvocationResult:
+    def _run(self, target: InvokeTarget, env: ExecutionEnvironment, invocation: Invocation, cold: bool,
+             again: bool = False) -> InvocationResult:
         env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
         platform: PlatformLog = env.platform  # type: ignore[attr-defined]
         invocation.invoked_function_arn = target.invoked_arn
         env_log.system_lines(platform.start(invocation.request_id, target.version))
-        invocation_log.started(env_log.label, invocation.request_id, cold)
+        if not again:
+            invocation_log.started(env_log.label, invocation.request_id, cold)
         env.in_flight = True  # type: ignore[attr-defined]
         result = env.invoke(invocation)
-        # An init that overran its window ran within the invocation (AWS's suppressed
-        # init): it is part of Duration, and REPORT has no Init Duration.
+        if not again and (result.init_timed_out or (result.never_ran and cold)):
+            return result  # to be run again, on a new environment (``invoke``)
+        # A suppressed init ran within the invocation: it is part of Duration, and REPORT has no Init Duration.
         result.init_duration_ms = env.init_duration_ms if cold and not env.init_suppressed else None
         telemetry_events.runtime_done(env.telemetry, invocation, result)
         if result.chunks is None:
@@ -317,6 +326,22 @@ class InvocationService:
             pool.release(env, keep)
             self._release_slot(target, slot)
 
+    @staticmethod
+    def _end_failed_init(env: ExecutionEnvironment, invocation: Invocation, result: InvocationResult) -> None:
+        """An init that crashed or outlasted its window: what it wrote goes to the log
+        (without the START line, which the retried init's environment writes), then INIT_REPORT."""
+        env.running.drain_output()  # type: ignore[attr-defined]
+        env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
+        platform: PlatformLog = env.platform  # type: ignore[attr-defined]
+        start = platform.start(invocation.request_id, env.executed_version)
+        lines = [line for line in env_log.take() if line[1] not in start]
+        if result.init_timed_out:
+            report = platform.init_report(env.init_timeout_seconds * 1000, "timeout")
+        else:
+            error_type = "Runtime.OutOfMemory" if env.out_of_memory else "Runtime.ExitError"
+            report = platform.init_report((time.monotonic() - env.started_at) * 1000, "error", error_type)
+        env_log.ship(lines + [(int(time.time() * 1000), line) for line in report])
+
     def _finish(self, env: ExecutionEnvironment, invocation: Invocation, result: InvocationResult) -> None:
         """The invocation's END/REPORT lines, its log tail, and its logs' delivery."""
         env_log: EnvironmentLog = env.log  # type: ignore[attr-defined]
@@ -345,7 +370,8 @@ class InvocationService:
         env_log.ship(lines)
 
     # Environments ------------------------------------------------------------------------------
-    def _start_environment(self, target: InvokeTarget, initialization_type: str = "on-demand") -> ExecutionEnvironment:
+    def _start_environment(self, target: InvokeTarget, initialization_type: str = "on-demand",
+                           suppressed_init: bool = False) -> ExecutionEnvironment:
         config = target.config
         # Assumed before the environment exists, as on AWS (not part of Init Duration); raises ServiceException.
         credentials = self.credentials.for_environment(config.get("Role", ""), target.function_name,
@@ -359,7 +385,8 @@ class InvocationService:
             init_timeout = min(INIT_PHASE_SECONDS, init_timeout)
         if debug is not None:  # lifted while debugged (debugging.py)
             timeout, init_timeout = self.debugging.timeouts(debug, timeout, init_timeout)
-        env = ExecutionEnvironment(env_id, timeout, target.version, init_timeout_seconds=init_timeout)
+        env = ExecutionEnvironment(env_id, timeout, target.version, init_timeout_seconds=init_timeout,
+                                   suppressed_init=suppressed_init)
         group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{target.function_name}"
         stream = log_stream_name(target.version)
         env_log = EnvironmentLog(group, stream, self._shipper, (target.account_id, target.region, target.gateway_port),
