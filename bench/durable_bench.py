@@ -78,7 +78,7 @@ def _client(url: str):
 
 
 def _create(client, name: str, code: bytes, handler: str) -> None:
-    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=handler,
+    client.create_function(FunctionName=name, Runtime="python3.13", Role=ROLE, Handler=handler,
                            Code={"ZipFile": code}, Timeout=900, MemorySize=1024,
                            DurableConfig={"ExecutionTimeout": 3600})
 
@@ -88,7 +88,7 @@ def checkpoint_round_trip() -> dict[str, float]:
     with bare_server(constant) as bare, GatewayProcess({"LAMBDA_SYNCHRONOUS_CREATE": "1"}) as gateway:
         client = _client(gateway.url)
         _create(client, "checkpoint-timer", _zip({"index.py": TIMER}), "index.handler")
-        response = client.invoke(FunctionName="checkpoint-timer",
+        response = client.invoke(FunctionName="checkpoint-timer", Qualifier="$LATEST",
                                  Payload=json.dumps({"bare": bare, "rounds": ROUNDS}))
         answer = response["Payload"].read()
         if response.get("FunctionError"):
@@ -110,9 +110,9 @@ def thousand_steps(persistence: bool) -> float:
         with GatewayProcess(env) as gateway:
             client = _client(gateway.url)
             _create(client, "steps", _zip({"index.py": HANDLERS.read_text(), **files}), "index.many_steps")
-            client.invoke(FunctionName="steps", Payload=b'{"steps": 1}')  # a warm environment
+            client.invoke(FunctionName="steps", Qualifier="$LATEST", Payload=b'{"steps": 1}')  # a warm environment
             started = time.perf_counter()
-            response = client.invoke(FunctionName="steps", Payload=b'{"steps": 1000}')
+            response = client.invoke(FunctionName="steps", Qualifier="$LATEST", Payload=b'{"steps": 1000}')
             seconds = time.perf_counter() - started
             answer = response["Payload"].read()
             if response.get("FunctionError") or json.loads(answer) != sum(range(1000)):

@@ -16,7 +16,9 @@ saw its ``CallbackStarted``, as in AWS's.
 Chained-invoke requirements (suite ``invoke``) call target functions created
 once per run, when the first of them starts: ``ECHO_FUNCTION`` (returns its
 input), ``FAIL_FUNCTION`` (raises) and ``TENANT_ECHO_FUNCTION`` (echo with
-per-tenant isolation), named to their handlers in the environment.
+per-tenant isolation), named to their handlers in the environment as
+``<name>:$LATEST``: they are durable functions, which AWS invokes only by a
+qualified name (Invoking durable Lambda functions, Qualified ARNs requirement).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ class ConformanceRunner:
         self.zip_bytes = packages.function_zip(files, self.language.sdk())
 
     def _targets(self) -> dict[str, str]:
-        """The chained-invoke targets' names, creating the functions the first time."""
+        """The chained-invoke targets' qualified names, creating the functions the first time."""
         with self._targets_lock:
             if not self.target_names:
                 for variable, (handler, tenancy) in TARGETS.items():
@@ -132,7 +134,7 @@ class ConformanceRunner:
                     name = f"conf-{self.language.name}-{self.run_tag}-{suffix}"
                     self._create_function(name, handler, environment={}, tenancy=tenancy, json_logs=False)
                     self.target_names[variable] = name
-            return dict(self.target_names)
+            return {variable: f"{name}:$LATEST" for variable, name in self.target_names.items()}
 
     def close(self) -> None:
         if not self.keep_functions:

@@ -160,6 +160,11 @@ UPGRADES_FILE = Path(__file__).resolve().parents[2] / "specs" / "runtimes" / "up
 #: AWS's recorded recommendation per blocked runtime (read-only).
 RECORDED_UPGRADES: Mapping[str, str] = MappingProxyType(json.loads(UPGRADES_FILE.read_text())["upgrades"])
 
+DURABLE_FILE = Path(__file__).resolve().parents[2] / "specs" / "runtimes" / "durable.json"
+
+#: The managed runtimes AWS accepts a DurableConfig for (AWS's list, with its source, in the file).
+DURABLE_RUNTIMES: frozenset[str] = frozenset(json.loads(DURABLE_FILE.read_text())["runtimes"])
+
 
 def upgrade_for(identifier: str) -> str:
     recorded = RECORDED_UPGRADES.get(identifier)

@@ -25,6 +25,7 @@ _AWS: dict[type, tuple[str, int, dict[str, Any]]] = {
     domain.AccessDenied: ("AccessDeniedException", 403, {}),
     domain.FunctionNotFound: ("ResourceNotFoundException", 404, {}),
     domain.FunctionNotActive: ("ResourceConflictException", 409, {}),
+    domain.UnqualifiedDurableInvoke: ("InvalidParameterValueException", 400, {"Type": "User"}),
     # AWS answers with this code (x-amzn-ErrorType), not the model's RequestTooLargeException:
     # observed on AWS and asserted by AWS's own Lambda test tool (aws/aws-lambda-dotnet).
     domain.PayloadTooLarge: ("RequestEntityTooLargeException", 413, {}),

@@ -29,7 +29,7 @@ from ..arns import function_arn
 from ..event_sources import states
 from ..event_sources.defaults import UPDATABLE, default_consumer_group, esm_arn, initial_config
 from ..event_sources.kinds import record_kind, source_type
-from ..backend.errors import MappingNotFound
+from ..backend.errors import MappingNotFound, UnqualifiedDurableInvoke
 from ..event_sources.plugins import endpoint_variable
 from ..event_sources.source_checks import SOURCE_SERVICES, SourceChecker, require_source
 from ..event_sources.states import mapping_view
@@ -55,6 +55,11 @@ class EventSourceMappingsApi(LambdaApiBase):
             qualifier not in (None, LATEST) and qualifier not in function.versions and qualifier not in function.aliases
         ):
             raise invalid_parameter("Function does not exist")
+        if qualifier is None and function.latest.config.get("DurableConfig"):
+            # AWS: a mapping to a durable function names a version or an alias ("Event source
+            # mappings with durable functions"); its words for this refusal are not published, so
+            # those of Invoke's.
+            raise invalid_parameter(UnqualifiedDurableInvoke().message)
         return function_arn(ref.region, ref.account_id, ref.name, qualifier)
 
     def _esm_check_source(self, context: RequestContext, kind: str, event_source_arn: str) -> None:

@@ -111,7 +111,7 @@ class FunctionsApi(LambdaApiBase):
         validation.validate_configuration(request)
         validation.validate_logging_config(request.get("LoggingConfig"))
         validation.validate_zip_package(package_type, request.get("Runtime"), request.get("Handler"))
-        check_durable_config(request.get("DurableConfig"))
+        check_durable_config(request.get("DurableConfig"), runtime=request.get("Runtime"), package_type=package_type)
         validate_tags(request.get("Tags") or {})
         store = self.store(context)
         if ref.name in store.functions:
@@ -358,7 +358,9 @@ class FunctionsApi(LambdaApiBase):
             if config.get("PackageType") == "Zip" and "Runtime" in request and not request["Runtime"]:
                 raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
             validation.validate_logging_config(request.get("LoggingConfig"), config.get("LoggingConfig"))
-            check_durable_config(request.get("DurableConfig"), config.get("DurableConfig"), updating=True)
+            check_durable_config(request.get("DurableConfig"), config.get("DurableConfig"), updating=True,
+                                 runtime=request.get("Runtime") or config.get("Runtime"),
+                                 package_type=config.get("PackageType"))
             apply_update(config, request, context.region, layers)
             mark_updating(config)
             store.save_function(function)

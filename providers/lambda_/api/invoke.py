@@ -15,6 +15,7 @@ from typing import Any, Optional
 from gateway.context import RequestContext
 from gateway.errors import ServiceError
 
+from ..backend.service import require_qualified_durable
 from ..backend.values import InvokeOptions, InvokeOutcome
 from ..invocation.models import InvocationResult
 from .base import LambdaApiBase
@@ -67,6 +68,7 @@ class InvokeApi(LambdaApiBase):
         self.backend.check_payload(invocation_type, len(payload))
         check_client_context(request.get("ClientContext"))
         target = self.backend.resolve(request["FunctionName"], request.get("Qualifier"), caller=self.caller(context))
+        require_qualified_durable(target)
         if payload:
             check_json_payload(payload)
         else:
@@ -90,6 +92,7 @@ class InvokeApi(LambdaApiBase):
             check_json_payload(payload)
         else:
             payload = b"{}"
+        require_qualified_durable(target)
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
         options = InvokeOptions(request_id=context.request_id, client_context=request.get("ClientContext"),

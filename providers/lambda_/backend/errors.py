@@ -81,6 +81,15 @@ class QualifierNotFound(FunctionNotFound):
 
 
 # Invoking ------------------------------------------------------------------------------------
+class UnqualifiedDurableInvoke(LambdaError):
+    """A durable function invoked by its unqualified name or ARN: AWS requires a version,
+    an alias or an explicit ``$LATEST`` (Invoking durable Lambda functions, "Qualified ARNs
+    requirement"; the service's words as quoted in serverless/serverless#13589)."""
+
+    def __init__(self) -> None:
+        super().__init__("You cannot invoke a durable function using an unqualified ARN.")
+
+
 class FunctionNotActive(LambdaError):
     """The version is Pending, Inactive or Failed (``state``)."""
 

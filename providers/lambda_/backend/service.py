@@ -15,7 +15,7 @@ from ..invocation.models import Invocation
 from ..invocation.service import InvokeTarget
 from ..models import LATEST
 from ..provisioned import provisioned_for_version, provisioned_total
-from .errors import FunctionNotActive, InternalFailure, PayloadTooLarge
+from .errors import FunctionNotActive, InternalFailure, PayloadTooLarge, UnqualifiedDurableInvoke
 from .function_urls import FunctionUrlIndex
 from .functions import authorize, find_function, find_version, layer_code, route_alias
 from .mappings import MappingRegistry
@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 MAX_ASYNC_PAYLOAD = 1024 * 1024
+
+
+def require_qualified_durable(target: InvokeTarget) -> None:
+    """AWS runs a durable function only when invoked by a version, an alias or an explicit
+    ``$LATEST`` (an execution is pinned to the version it started on): an unqualified name or
+    ARN raises UnqualifiedDurableInvoke, whatever invokes it (Invoke, InvokeAsync, event
+    source mappings, function URLs, chained invokes)."""
+    if target.config.get("DurableConfig") and target.invoked_arn == function_arn(
+            target.region, target.account_id, target.function_name):
+        raise UnqualifiedDurableInvoke()
 
 
 class LambdaBackend(MappingRegistry):
@@ -116,6 +126,8 @@ class LambdaBackend(MappingRegistry):
         options = options or InvokeOptions()
         self.check_payload(invocation_type, len(payload))
         request_id = options.request_id or str(uuidlib.uuid4())
+        if not options.durable_replay:
+            require_qualified_durable(target)
         if invocation_type == "DryRun":
             return InvokeOutcome(204)
         if self.durable_invoke is not None and target.config.get("DurableConfig") and not options.durable_replay:

@@ -14,7 +14,8 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..backend.errors import LambdaError
+from ..backend.errors import LambdaError, UnqualifiedDurableInvoke
+from ..backend.service import require_qualified_durable
 from ..backend.values import Caller
 from . import checkpoint
 from .config import is_durable
@@ -37,9 +38,12 @@ class ChainedInvokes:
         payload = (chained.payload if chained.payload is not None else "{}").encode()
         try:
             target = self._backend.resolve(chained.function_name, None, caller=caller)
+            require_qualified_durable(target)
         except LambdaError as error:
+            error_type = ("InvalidParameterValueException" if isinstance(error, UnqualifiedDurableInvoke)
+                          else type(error).__name__)
             checkpoint.complete_outside(execution, chained.operation_id, "FAILED",
-                                        error={"ErrorType": type(error).__name__, "ErrorMessage": error.message})
+                                        error={"ErrorType": error_type, "ErrorMessage": error.message})
             execution.replay_wanted = True
             return
         chained.event["ChainedInvokeStartedDetails"]["ExecutedVersion"] = target.version

@@ -13,12 +13,15 @@ from typing import Any, Optional
 from gateway.config import Config, ConfigError
 from gateway.errors import ServiceError
 
+from ..runtimes import DURABLE_RUNTIMES
+
 DEFAULT_RETENTION_DAYS = 14
 #: The longest execution AWS runs (one 366-day year), used when none is configured.
 MAX_EXECUTION_TIMEOUT = 31_622_400
 #: Synchronous invokes wait at most 15 minutes for the execution, as AWS.
 SYNC_INVOKE_LIMIT = 900
 TIME_SCALE_VARIABLE = "LAMBDA_DURABLE_TIME_SCALE"
+UNSUPPORTED_RUNTIME = "You cannot use a managed runtime that does not support a durable configuration"
 
 
 def stored_durable_config(given: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -33,14 +36,20 @@ def stored_durable_config(given: Optional[dict[str, Any]]) -> Optional[dict[str,
 
 
 def check_durable_config(given: Optional[dict[str, Any]], current: Optional[dict[str, Any]] = None,
-                         updating: bool = False) -> None:
+                         updating: bool = False, runtime: Optional[str] = None,
+                         package_type: Optional[str] = None) -> None:
     """AWS's rules beyond the model's ranges: ``ExecutionTimeout`` is required
-    ("ExecutionTimeout – Required", Configure Lambda durable functions), and durable
-    execution "can only be enabled when creating a function" (same page)."""
+    ("ExecutionTimeout – Required", Configure Lambda durable functions), durable
+    execution "can only be enabled when creating a function" (same page), and a
+    durable function runs on a runtime that supports it (``specs/runtimes/durable.json``)
+    or from a container image. ``runtime``/``package_type``: what the function will
+    have once the request is applied."""
+    if given and updating and not current:
+        raise _invalid("Durable execution can only be enabled when creating a function.")
+    if (given or current) and (package_type or "Zip") == "Zip" and runtime not in DURABLE_RUNTIMES:
+        raise _invalid(UNSUPPORTED_RUNTIME)
     if not given:
         return
-    if updating and not current:
-        raise _invalid("Durable execution can only be enabled when creating a function.")
     if given.get("ExecutionTimeout") is None and not (current or {}).get("ExecutionTimeout"):
         # The service's words, as AWS's .NET tooling quotes them (aws/aws-lambda-dotnet#2453).
         raise _invalid("You cannot create a function with a durable configuration without an executionTimeout")

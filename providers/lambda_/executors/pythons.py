@@ -15,6 +15,13 @@ interpreters are only read, never changed. Each such directory also holds a
 first on ``sys.path`` inside a sandbox, as AWS's Python runtimes do, without a
 ``PYTHONPATH`` AWS does not set.
 
+The runtimes AWS runs durable functions on (``specs/runtimes/durable.json``:
+python3.13, python3.14) also carry AWS's durable execution SDK there
+(``aws-durable-execution-sdk-python``; "Lambda Node.js and Python runtimes include
+the durable execution SDK", Supported runtimes for durable functions), with the
+boto3 it needs: a function imports it without bundling it, and a copy bundled in
+its code or a layer comes first on the path, as on AWS.
+
 ``debugpy`` (remote debugging, ``invocation/debugging.py``) is installed the same
 way into a directory of its own, ``<venv>/lambda-runtimes/debugpy/python3.x``:
 it is put on a function's path only while that function is being debugged.
@@ -31,12 +38,18 @@ import time
 from pathlib import Path
 from typing import Mapping, Optional
 
+from ..runtimes import DURABLE_RUNTIMES
 from . import progress
 
 RUNTIME_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 RIC_ROOT = Path(sys.prefix) / "lambda-runtimes"
 PACKAGES = ("awslambdaric", "boto3")
 DEBUGGER_PACKAGES = ("debugpy>=1.8,<2",)
+DURABLE_SDK = "aws-durable-execution-sdk-python>=3,<4"
+DURABLE_SDK_MODULE = "aws_durable_execution_sdk_python"
+#: The SDK's only dependency besides itself (its 3.x requirement).
+DURABLE_BOTO3 = "boto3>=1.43.114"
+DURABLE_BOTO3_MINIMUM = (1, 43, 114)
 INTERPRETERS_VARIABLE = "LAMBDA_RUNTIME_INTERPRETERS"
 PIP_PROGRESS = ("Collecting", "Processing", "Downloading", "Installing collected packages", "ERROR")  # pip's lines passed on
 
@@ -123,6 +136,37 @@ def has_debugger(version: str) -> bool:
     return (debugger_dir(version) / "debugpy").is_dir()
 
 
+def carries_durable_sdk(version: str) -> bool:
+    """Whether AWS's python``version`` runtime includes the durable execution SDK."""
+    return f"python{version}" in DURABLE_RUNTIMES
+
+
+def has_durable_sdk(version: str) -> bool:
+    return (ric_dir(version) / DURABLE_SDK_MODULE).is_dir()
+
+
+def boto3_version(version: str) -> tuple[int, ...]:
+    """The boto3 in python``version``'s runtime directory ((0,) when none)."""
+    for info in ric_dir(version).glob("boto3-*.dist-info"):
+        try:
+            return tuple(int(part) for part in info.name[len("boto3-"):-len(".dist-info")].split("."))
+        except ValueError:
+            continue
+    return (0,)
+
+
+def ensure_durable_sdk(interpreter: str, version: str) -> None:
+    """The durable execution SDK (and a boto3 new enough for it) in the runtime
+    directory of a version whose AWS runtime carries it; idempotent."""
+    if boto3_version(version) < DURABLE_BOTO3_MINIMUM:
+        status = _install(interpreter, version, ric_dir(version), (DURABLE_BOTO3,), ["--upgrade"], keep_target=True)
+        print(f"python{version}: {DURABLE_BOTO3} {status}")
+    if not has_durable_sdk(version):
+        # Its one dependency, boto3, is there already: --no-deps leaves the runtime's own packages alone.
+        status = _install(interpreter, version, ric_dir(version), (DURABLE_SDK,), ["--no-deps"], keep_target=True)
+        print(f"python{version}: {DURABLE_SDK} {status} in {ric_dir(version)}")
+
+
 def ensure_sitecustomize(version: str) -> None:
     path = ric_dir(version) / "sitecustomize.py"
     try:
@@ -134,7 +178,8 @@ def ensure_sitecustomize(version: str) -> None:
 
 
 def install_all() -> None:
-    """Install awslambdaric (+ boto3), and debugpy apart, for every CPython found; idempotent."""
+    """Install awslambdaric (+ boto3; + the durable execution SDK where AWS's runtime has it),
+    and debugpy apart, for every CPython found; idempotent."""
     for version in RUNTIME_VERSIONS:
         interpreter = find_interpreter(version)
         if not interpreter:
@@ -146,14 +191,18 @@ def install_all() -> None:
             if has_ric(version):
                 ensure_sitecustomize(version)
             print(f"python{version}: awslambdaric {status} for {interpreter} in {ric_dir(version)}")
+        if has_ric(version) and carries_durable_sdk(version):
+            ensure_durable_sdk(interpreter, version)
         if not has_debugger(version):
             status = _install(interpreter, version, debugger_dir(version), DEBUGGER_PACKAGES)
             print(f"python{version}: debugpy {status} for {interpreter} in {debugger_dir(version)}")
 
 
-def _install(interpreter: str, version: str, target: Path, packages: tuple[str, ...]) -> str:
+def _install(interpreter: str, version: str, target: Path, packages: tuple[str, ...],
+             options: Optional[list[str]] = None, keep_target: bool = False) -> str:
     """``pip install --target`` for that interpreter: "installed", or why it was skipped
-    (the target is removed then, so the next run tries again)."""
+    (the target is removed then, so the next run tries again, unless ``keep_target``:
+    packages added to a directory that holds others already)."""
     command = [interpreter, "-m", "pip"]
     if subprocess.run([*command, "--version"], capture_output=True).returncode != 0:
         # No pip of its own: the gateway's pip fetches wheels built for that version.
@@ -166,12 +215,13 @@ def _install(interpreter: str, version: str, target: Path, packages: tuple[str, 
     started = time.monotonic()
     status, output = progress.run(
         label, [*command, "install", "--progress-bar", "off", "--disable-pip-version-check", "--target", str(target),
-                *extra, *packages],
+                *extra, *(options or []), *packages],
         shown=lambda line: line.startswith(PIP_PROGRESS),
     )
     if status == 0:
         return f"installed in {time.monotonic() - started:.1f} s"
-    shutil.rmtree(target, ignore_errors=True)
+    if not keep_target:
+        shutil.rmtree(target, ignore_errors=True)
     return f"skipped ({output.strip().splitlines()[-1:]})"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -65,7 +66,7 @@ def fn(lam, durable_zip):
 
 def durable_function(client: Any, zip_bytes: bytes, handler: str, **config: Any) -> str:
     name = unique("durable")
-    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=f"index.{handler}",
+    client.create_function(FunctionName=name, Runtime="python3.13", Role=ROLE, Handler=f"index.{handler}",
                            Code={"ZipFile": zip_bytes}, Timeout=30,
                            DurableConfig={"ExecutionTimeout": LONGER_THAN_A_DAY, **config})
     wait_active(client, name)
@@ -87,6 +88,7 @@ def ended(client: Any, arn: str, timeout: float = 60) -> dict:
 
 
 def start_async(client: Any, name: str, event: Any, **kwargs: Any) -> str:
+    kwargs.setdefault("Qualifier", "$LATEST")  # AWS invokes a durable function only qualified
     response = client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event), **kwargs)
     assert response["StatusCode"] == 202
     return response["DurableExecutionArn"]
@@ -114,13 +116,13 @@ def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
     assert config == {"ExecutionTimeout": LONGER_THAN_A_DAY, "RetentionPeriodInDays": 30}
     # ExecutionTimeout is required; durable execution can only be enabled at creation.
     with pytest.raises(ClientError) as caught:
-        lam.create_function(FunctionName=unique("durable"), Runtime="python3.12", Role=ROLE, Handler="index.handler",
+        lam.create_function(FunctionName=unique("durable"), Runtime="python3.13", Role=ROLE, Handler="index.handler",
                             Code={"ZipFile": durable_zip}, DurableConfig={"RetentionPeriodInDays": 3})
     assert caught.value.response["Error"] == {  # the service's words (aws/aws-lambda-dotnet#2453)
         "Code": "InvalidParameterValueException",
         "Message": "You cannot create a function with a durable configuration without an executionTimeout"}
     plain = unique("plain")
-    lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+    lam.create_function(FunctionName=plain, Runtime="python3.13", Role=ROLE, Handler="index.handler",
                         Code={"ZipFile": durable_zip})
     wait_active(lam, plain)
     assert error_code(lambda: lam.update_function_configuration(
@@ -131,7 +133,7 @@ def test_durable_config_is_validated_and_defaulted(lam, durable_zip):
 def test_steps_and_a_day_long_wait_run_synchronously(lam, fn):
     name = fn("steps_and_wait")
     started = time.monotonic()
-    response = lam.invoke(FunctionName=name, Payload=json.dumps({"name": "Ada"}))
+    response = lam.invoke(FunctionName=name, Qualifier="$LATEST", Payload=json.dumps({"name": "Ada"}))
     assert time.monotonic() - started < 30  # a day at LAMBDA_DURABLE_TIME_SCALE
     assert response["StatusCode"] == 200 and "FunctionError" not in response
     assert json.loads(response["Payload"].read()) == {"greeting": "Hello, Ada!", "shout": "HELLO, ADA!"}
@@ -172,15 +174,113 @@ def test_a_published_version_runs_its_own_code(lam, durable_zip):
     assert f"function:{name}:{version}/durable-execution/" in response["DurableExecutionArn"]
 
 
+UNQUALIFIED = "You cannot invoke a durable function using an unqualified ARN."
+
+
+def refusal(call) -> tuple[int, dict]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], {**response["Error"], "Type": response.get("Type")}
+
+
+def test_a_durable_function_is_invoked_only_qualified(lam, fn, sqs, durable_gateway, durable_zip):
+    """AWS: "You must invoke durable functions using a version number, alias, or $LATEST"
+    (Invoking durable Lambda functions, Qualified ARNs requirement), whatever invokes it."""
+    name = durable_function(lam, durable_zip, "many_steps")  # its own: the test lists its executions
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    refused = (400, {"Code": "InvalidParameterValueException", "Message": UNQUALIFIED, "Type": "User"})
+    for function_name in (name, arn):
+        for invocation_type in ("RequestResponse", "Event", "DryRun"):
+            assert refusal(lambda: lam.invoke(FunctionName=function_name, InvocationType=invocation_type,
+                                              Payload=b'{"steps": 1}')) == refused
+    assert refusal(lambda: lam.invoke_async(FunctionName=name, InvokeArgs=b"{}")) == refused
+    assert lam.list_durable_executions_by_function(FunctionName=name)["DurableExecutions"] == []
+    # Qualified in the name, the ARN or the Qualifier parameter: accepted.
+    assert lam.invoke(FunctionName=f"{name}:$LATEST", InvocationType="DryRun")["StatusCode"] == 204
+    assert lam.invoke(FunctionName=f"{arn}:$LATEST", Payload=b'{"steps": 1}')["StatusCode"] == 200
+
+    # An event source mapping names a version or an alias ("Event source mappings with durable functions").
+    queue = unique("durable-esm")
+    sqs.create_queue(QueueName=queue)
+    queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{queue}"
+    assert refusal(lambda: lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn))[1][
+        "Message"] == UNQUALIFIED
+    mapping = lam.create_event_source_mapping(FunctionName=f"{name}:$LATEST", EventSourceArn=queue_arn,
+                                              Enabled=False)
+    assert mapping["FunctionArn"] == f"{arn}:$LATEST"
+    assert refusal(lambda: lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName=name))[1][
+        "Message"] == UNQUALIFIED
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+    # A function URL without a qualifier invokes the unqualified function: AWS's error, as the URL answers errors.
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    url_id = url.split("//", 1)[1].split(".", 1)[0]
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{durable_gateway.url}/_aws/lambda-url/{url_id}/", timeout=60)
+    assert caught.value.code == 400 and json.loads(caught.value.read()) == {"Message": UNQUALIFIED}
+    assert caught.value.headers["x-amzn-ErrorType"] == "InvalidParameterValueException"
+
+    # A chained invoke of a durable function by its unqualified name fails the operation.
+    response = lam.invoke(FunctionName=fn("chain"), Qualifier="$LATEST", Payload=json.dumps({"target": name}))
+    assert response["FunctionError"] == "Unhandled"
+    failed = [e for e in events(lam, response["DurableExecutionArn"]) if e["EventType"] == "ChainedInvokeFailed"]
+    error = failed[0]["ChainedInvokeFailedDetails"]["Error"]["Payload"]
+    assert error == {"ErrorType": "InvalidParameterValueException", "ErrorMessage": UNQUALIFIED}
+
+
+def test_durable_configuration_needs_a_runtime_that_supports_it(lam, durable_zip):
+    """Supported runtimes for durable functions (specs/runtimes/durable.json); the
+    service's words as quoted in aws/aws-lambda-dotnet#2418."""
+    unsupported = {"Code": "InvalidParameterValueException",
+                   "Message": "You cannot use a managed runtime that does not support a durable configuration",
+                   "Type": "User"}
+    for runtime in ("python3.12", "nodejs20.x"):
+        assert refusal(lambda: lam.create_function(
+            FunctionName=unique("durable"), Runtime=runtime, Role=ROLE, Handler="index.handler",
+            Code={"ZipFile": durable_zip}, DurableConfig={"ExecutionTimeout": 60})) == (400, unsupported)
+    name = durable_function(lam, durable_zip, "steps_and_wait")
+    assert refusal(lambda: lam.update_function_configuration(FunctionName=name, Runtime="python3.12")) == (
+        400, unsupported)
+    assert lam.get_function_configuration(FunctionName=name)["Runtime"] == "python3.13"
+    lam.update_function_configuration(FunctionName=name, Runtime="nodejs22.x", Handler="index.handler")
+    wait_updated(lam, name)
+
+
+def test_the_python_runtime_carries_the_durable_sdk(lam):
+    """"Lambda Node.js and Python runtimes include the durable execution SDK" (Supported
+    runtimes for durable functions): a function with only its own code uses it; a copy
+    bundled in the code comes first, as /var/task does on AWS."""
+    code = ("import os\n"
+            "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+            "import aws_durable_execution_sdk_python as sdk\n"
+            "@durable_execution\n"
+            "def handler(event, context: DurableContext):\n"
+            "    doubled = context.step(lambda _: event['n'] * 2, name='double')\n"
+            "    return {'sdk': sdk.__file__, 'task': os.environ['LAMBDA_TASK_ROOT'], 'step': doubled}\n")
+    for bundled in ({}, sdk_files() or {}):
+        name = unique("durable")
+        lam.create_function(FunctionName=name, Runtime="python3.13", Role=ROLE, Handler="index.handler",
+                            Code={"ZipFile": make_zip({"index.py": code, **bundled})}, Timeout=30,
+                            DurableConfig={"ExecutionTimeout": 60})
+        wait_active(lam, name)
+        response = lam.invoke(FunctionName=name, Qualifier="$LATEST", Payload=b'{"n": 21}')
+        answer = json.loads(response["Payload"].read())
+        assert answer["step"] == 42 and "FunctionError" not in response, answer
+        assert answer["sdk"].startswith(answer["task"] + "/") == bool(bundled), answer
+
+
 def test_other_ways_in_start_executions_too(lam, fn, durable_gateway):
     """InvokeAsync and a function URL reach the function through the backend: each
     starts a durable execution ("invoke durable functions synchronously,
     asynchronously, or through event source mappings", Invoking durable Lambda functions)."""
     name = fn("many_steps")
-    lam.invoke_async(FunctionName=name, InvokeArgs=json.dumps({"steps": 2}).encode())
+    lam.invoke_async(FunctionName=f"{name}:$LATEST", InvokeArgs=json.dumps({"steps": 2}).encode())
     wait_until(lambda: any(e["Status"] == "SUCCEEDED" for e in lam.list_durable_executions_by_function(
         FunctionName=name)["DurableExecutions"]), timeout=60, message="InvokeAsync's execution")
-    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    # A function URL names an alias (its qualifier cannot be $LATEST), as a durable function needs.
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=lam.publish_version(FunctionName=name)["Version"])
+    url = lam.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")["FunctionUrl"]
     url_id = url.split("//", 1)[1].split(".", 1)[0]
     request = urllib.request.Request(f"{durable_gateway.url}/_aws/lambda-url/{url_id}/", method="GET")
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -207,7 +307,8 @@ def test_throttled_replays_wait_for_a_free_slot(lam, durable_zip):
 # Retries and failures -----------------------------------------------------------------------------
 def test_a_step_retried_until_it_succeeds(lam, fn):
     name = fn("flaky")
-    response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 5, "succeed_on": 3}))
+    response = lam.invoke(FunctionName=name, Qualifier="$LATEST",
+                          Payload=json.dumps({"max_attempts": 5, "succeed_on": 3}))
     assert json.loads(response["Payload"].read()) == 3
     history = events(lam, response["DurableExecutionArn"])
     failed = [e for e in history if e["EventType"] == "StepFailed"]
@@ -221,7 +322,8 @@ def test_a_step_retried_until_it_succeeds(lam, fn):
 
 def test_retries_exhausted_fail_the_execution(lam, fn):
     name = fn("flaky")
-    response = lam.invoke(FunctionName=name, Payload=json.dumps({"max_attempts": 2, "succeed_on": 9}))
+    response = lam.invoke(FunctionName=name, Qualifier="$LATEST",
+                          Payload=json.dumps({"max_attempts": 2, "succeed_on": 9}))
     assert response["FunctionError"] == "Unhandled"
     body = json.loads(response["Payload"].read())
     assert "attempt 2 failed" in body["errorMessage"]
@@ -323,8 +425,9 @@ def test_stop_list_and_execution_names(lam, durable_zip):
     assert arn.split("/")[-2] == "order-1"
     # The same name and input: the same execution; another input: AWS's conflict.
     assert start_async(lam, name, {"n": 1}, DurableExecutionName="order-1") == arn
-    assert error_code(lambda: lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 2}',
-                                         DurableExecutionName="order-1")) == "DurableExecutionAlreadyStartedException"
+    refused = error_code(lambda: lam.invoke(FunctionName=name, Qualifier="$LATEST", InvocationType="Event",
+                                            Payload=b'{"n": 2}', DurableExecutionName="order-1"))
+    assert refused == "DurableExecutionAlreadyStartedException"
     other = start_async(lam, name, {"n": 3})
     token = callback_id(lam, arn)
     callback_id(lam, other)
@@ -360,19 +463,19 @@ def test_stop_list_and_execution_names(lam, durable_zip):
 # Chained invokes -------------------------------------------------------------------------------------
 def test_chained_invokes_of_plain_and_durable_functions(lam, fn):
     plain = unique("plain")
-    lam.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+    lam.create_function(FunctionName=plain, Runtime="python3.13", Role=ROLE, Handler="index.handler",
                         Code={"ZipFile": make_zip({"index.py": "def handler(event, context):\n"
                                                                "    return {'echo': event}\n"})})
     wait_active(lam, plain)
     callee = fn("steps_and_wait")
     caller = fn("chain")
 
-    response = lam.invoke(FunctionName=caller, Payload=json.dumps({"target": plain}))
+    response = lam.invoke(FunctionName=caller, Qualifier="$LATEST", Payload=json.dumps({"target": plain}))
     assert json.loads(response["Payload"].read()) == {"chained": {"echo": {"from": "chain"}}}
     started = [e for e in events(lam, response["DurableExecutionArn"]) if e["EventType"] == "ChainedInvokeStarted"]
     assert started[0]["ChainedInvokeStartedDetails"]["FunctionName"] == plain
 
-    response = lam.invoke(FunctionName=caller, Payload=json.dumps({"target": callee}))
+    response = lam.invoke(FunctionName=caller, Qualifier="$LATEST", Payload=json.dumps({"target": f"{callee}:$LATEST"}))
     assert json.loads(response["Payload"].read()) == {"chained": {"greeting": "Hello, World!",
                                                                   "shout": "HELLO, WORLD!"}}
     history = events(lam, response["DurableExecutionArn"])
@@ -385,7 +488,7 @@ def test_chained_invokes_of_plain_and_durable_functions(lam, fn):
 # Bad input ----------------------------------------------------------------------------------------------
 def test_bad_tokens_and_updates_leave_the_execution_untouched(lam, fn):
     name = fn("raw_protocol")
-    response = lam.invoke(FunctionName=name, Payload=b'{"raw": true}')
+    response = lam.invoke(FunctionName=name, Qualifier="$LATEST", Payload=b'{"raw": true}')
     found = json.loads(response["Payload"].read())
     assert found["input_keys"] == ["CheckpointToken", "DurableExecutionArn", "InitialExecutionState",
                                    "UpdatedOperationIds"]
@@ -438,14 +541,16 @@ def test_failed_stopped_and_timed_out_event_executions_send_their_event_to_the_d
     brief = with_dead_letter_queue(lam, durable_function(lam, durable_zip, "approval", ExecutionTimeout=1), queue_arn)
 
     # Not dead-lettered: a synchronous invoke's failure (the caller has it), an Event execution that succeeds.
-    response = lam.invoke(FunctionName=flaky, Payload=json.dumps({"max_attempts": 1, "succeed_on": 9, "n": 0}))
+    response = lam.invoke(FunctionName=flaky, Qualifier="$LATEST",
+                          Payload=json.dumps({"max_attempts": 1, "succeed_on": 9, "n": 0}))
     assert response["FunctionError"] == "Unhandled"
     assert ended(lam, start_async(lam, flaky, {"max_attempts": 1, "succeed_on": 1}))["Status"] == "SUCCEEDED"
 
     sent: dict[str, tuple[dict, str]] = {}  # request id -> (event, status)
     for function, event, status in ((flaky, {"max_attempts": 1, "succeed_on": 9, "n": 1}, "FAILED"),
                                     (approval, {"n": 2}, "STOPPED"), (brief, {"n": 3}, "TIMED_OUT")):
-        response = lam.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(event))
+        response = lam.invoke(FunctionName=function, Qualifier="$LATEST", InvocationType="Event",
+                              Payload=json.dumps(event))
         sent[response["ResponseMetadata"]["RequestId"]] = (event, status)
         arn = response["DurableExecutionArn"]
         if status == "STOPPED":

@@ -36,7 +36,7 @@ def test_executions_callbacks_and_waits_survive_kill_9(tmp_path, durable_zip):
         functions = {}
         for handler in ("approval", "steps_and_wait"):
             functions[handler] = unique("durable")
-            client.create_function(FunctionName=functions[handler], Runtime="python3.12", Role=ROLE,
+            client.create_function(FunctionName=functions[handler], Runtime="python3.13", Role=ROLE,
                                    Handler=f"index.{handler}", Code={"ZipFile": durable_zip}, Timeout=30,
                                    DurableConfig={"ExecutionTimeout": 400000})  # beyond the wait
         for name in functions.values():
@@ -103,10 +103,10 @@ def chained_invoke_across_kill_9(tmp_path, durable_zip, barrier: Barrier) -> Non
     try:
         client = client_for(process.url)
         plain, caller = unique("plain"), unique("durable")
-        client.create_function(FunctionName=plain, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+        client.create_function(FunctionName=plain, Runtime="python3.13", Role=ROLE, Handler="index.handler",
                                Code={"ZipFile": make_zip({"index.py": PLAIN_TARGET})}, Timeout=90,
                                Environment={"Variables": {"BARRIER": barrier.url}})
-        client.create_function(FunctionName=caller, Runtime="python3.12", Role=ROLE, Handler="index.chain",
+        client.create_function(FunctionName=caller, Runtime="python3.13", Role=ROLE, Handler="index.chain",
                                Code={"ZipFile": durable_zip}, Timeout=30, DurableConfig={"ExecutionTimeout": 3600})
         for name in (plain, caller):
             wait_active(client, name)
