@@ -7,6 +7,14 @@ its major matches, else the one ``make install`` put in
 download here; ``python -m providers.lambda_.executors.nodes``), else one under
 ``~/.nvm``. Otherwise the machine's node runs it (the process executor logs that
 once per runtime).
+
+AWS's durable execution SDK for JavaScript (npm ``@aws/durable-execution-sdk-js``,
+with its dependencies), which AWS's nodejs22.x and nodejs24.x runtimes include
+("Lambda Node.js and Python runtimes include the durable execution SDK"), is
+installed by ``make install`` beside the bootstrap in ``node_bootstrap/durable/``
+(``/var/runtime/durable`` inside a sandbox) with ``node_modules/.runtimes.json``, the
+runtimes carrying it (``specs/runtimes/durable.json``): there the bootstrap lets ``require``
+and ES module imports fall back to it, after the function's own ``node_modules``.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from ..runtimes import DURABLE_RUNTIMES
 from . import progress
 
 # Node.js majors AWS has (or had) nodejsNN.x runtimes for.
@@ -37,6 +46,10 @@ NPM_PACKAGES = {
     "s390x": "node-linux-s390x",
 }
 INSTALL_TIMEOUT_SECONDS = 300
+DURABLE_SDK_PACKAGE = "@aws/durable-execution-sdk-js"
+DURABLE_SDK_RANGE = "^2"
+#: Where the bootstrap (``/var/runtime``) finds the durable execution SDK.
+DURABLE_SDK_DIR = Path(__file__).resolve().parent / "node_bootstrap" / "durable"
 
 
 def runtime_major(runtime: str) -> str:
@@ -152,6 +165,30 @@ def _npm_error(output: str) -> str:
     return lines[0] if lines else "npm install failed"
 
 
+def has_durable_sdk() -> bool:
+    return (DURABLE_SDK_DIR / "node_modules" / DURABLE_SDK_PACKAGE / "package.json").is_file()
+
+
+def install_durable_sdk(npm: Optional[str]) -> str:
+    """The durable execution SDK in ``DURABLE_SDK_DIR`` (idempotent): what happened."""
+    if has_durable_sdk():
+        return "already installed"
+    if not npm:
+        return "skipped (npm not found)"
+    DURABLE_SDK_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    status, output = progress.run(
+        "durable-sdk-js", [npm, "install", "--prefix", str(DURABLE_SDK_DIR), "--no-audit", "--no-fund", "--omit=dev",
+                           "--no-save", "--no-package-lock", "--no-update-notifier", "--loglevel=http",
+                           f"{DURABLE_SDK_PACKAGE}@{DURABLE_SDK_RANGE}"],
+        shown=lambda line: " fetch " in line, timeout=INSTALL_TIMEOUT_SECONDS,
+    )
+    if status != 0 or not has_durable_sdk():
+        shutil.rmtree(DURABLE_SDK_DIR, ignore_errors=True)
+        return f"skipped ({_npm_error(output) if status != 0 else 'not installed'})"
+    return f"installed in {time.monotonic() - started:.1f} s ({DURABLE_SDK_DIR / 'node_modules'})"
+
+
 def install_all() -> None:
     """Install a node for every major the machine's node is not; idempotent.
     Never fails: a major that cannot be installed is a printed skip."""
@@ -171,6 +208,10 @@ def install_all() -> None:
         else:
             status = _install(major, package, npm)
         print(f"node{major}: {status}", flush=True)
+    carrying = sorted(runtime for runtime in DURABLE_RUNTIMES if runtime.startswith("nodejs"))
+    print(f"{DURABLE_SDK_PACKAGE} ({', '.join(carrying)}): {install_durable_sdk(npm)}", flush=True)
+    if has_durable_sdk():
+        (DURABLE_SDK_DIR / "node_modules" / ".runtimes.json").write_text(json.dumps(carrying) + "\n")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from providers.lambda_.executors import nodes
 from tests.support.durable_sdk import sdk_files
 
 from .conftest import ROLE, client_for, make_zip, source, unique, wait_active, wait_until, wait_updated
@@ -268,6 +269,31 @@ def test_the_python_runtime_carries_the_durable_sdk(lam):
         answer = json.loads(response["Payload"].read())
         assert answer["step"] == 42 and "FunctionError" not in response, answer
         assert answer["sdk"].startswith(answer["task"] + "/") == bool(bundled), answer
+
+
+@pytest.mark.parametrize("file, code", [
+    ("index.mjs", 'import { withDurableExecution } from "@aws/durable-execution-sdk-js";\n'
+                  "export const handler = withDurableExecution(async (event, context) =>\n"
+                  '  ({ step: await context.step("double", async () => event.n * 2),\n'
+                  "     path: process.env.NODE_PATH }));\n"),
+    ("index.js", 'const { withDurableExecution } = require("@aws/durable-execution-sdk-js");\n'
+                 "exports.handler = withDurableExecution(async (event, context) =>\n"
+                 '  ({ step: await context.step("double", async () => event.n * 2),\n'
+                 "     path: process.env.NODE_PATH }));\n"),
+])
+def test_the_nodejs_runtime_carries_the_durable_sdk(lam, file, code):
+    """The same for nodejs22.x: an ES module import and a require of the SDK the function does
+    not bundle; the NODE_PATH the function sees is AWS's."""
+    if not nodes.has_durable_sdk():
+        pytest.skip("@aws/durable-execution-sdk-js is not installed in the Node.js runtimes: run `make install`")
+    name = unique("durable")
+    lam.create_function(FunctionName=name, Runtime="nodejs22.x", Role=ROLE, Handler="index.handler",
+                        Code={"ZipFile": make_zip({file: code})}, Timeout=30, DurableConfig={"ExecutionTimeout": 60})
+    wait_active(lam, name)
+    response = lam.invoke(FunctionName=name, Qualifier="$LATEST", Payload=b'{"n": 21}')
+    answer = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response and answer["step"] == 42, answer
+    assert "/durable/node_modules" not in answer["path"], answer
 
 
 def test_other_ways_in_start_executions_too(lam, fn, durable_gateway):

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 // Not `import http from "node:http"`: on Node 22+ an ES import of node:http reads its
 // lazy WebSocket getters, loading undici (~20 ms per cold start).
 const http = createRequire(import.meta.url)("node:http");
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import util from "node:util";
 
@@ -19,6 +19,35 @@ const HANDLER = process.env._HANDLER || "";
 const [apiHost, apiPort] = API.split(":");
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const HANDLER_STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+
+// AWS's runtimes that run durable functions carry the durable execution SDK: `make install`
+// puts it in durable/node_modules beside this file, with the runtimes it is for
+// (durable/node_modules/.runtimes.json, nodes.py). Found after the function's own packages: by require
+// as a last NODE_PATH entry (the NODE_PATH the function sees stays AWS's), by ES module
+// imports through a resolve hook (runtime_packages.mjs).
+const RUNTIME_PACKAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), "durable", "node_modules");
+
+function carriesRuntimePackages() {
+  try {
+    const runtimes = JSON.parse(fs.readFileSync(path.join(RUNTIME_PACKAGES, ".runtimes.json"), "utf8"));
+    return runtimes.includes((process.env.AWS_EXECUTION_ENV || "").replace(/^AWS_Lambda_/, ""));
+  } catch {
+    return false;
+  }
+}
+
+if (carriesRuntimePackages()) {
+  const Module = createRequire(import.meta.url)("node:module");
+  const given = process.env.NODE_PATH;
+  process.env.NODE_PATH = [given, RUNTIME_PACKAGES].filter(Boolean).join(path.delimiter);
+  Module._initPaths();
+  if (given === undefined) delete process.env.NODE_PATH;
+  else process.env.NODE_PATH = given;
+  if (typeof Module.register === "function") {
+    Module.register("./runtime_packages.mjs", import.meta.url,
+                    { data: { parent: pathToFileURL(path.join(RUNTIME_PACKAGES, "..", "index.mjs")).href } });
+  }
+}
 
 // ---- logging as the AWS Node.js runtime prints it -------------------------------
 // Text: `<ISO time>\t<requestId>\t<LEVEL>\t<util.format(...)>` with newlines as \r.
