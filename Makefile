@@ -15,7 +15,7 @@ $(VPY):
 	  echo "python3 -m venv failed: installing python3-venv"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 
-$(STAMP): $(VPY) setup.cfg setup.py pyproject.toml providers/lambda_/executors/pythons.py providers/lambda_/executors/nodes.py
+$(STAMP): $(VPY) setup.cfg setup.py pyproject.toml providers/lambda_/executors/pythons.py providers/lambda_/executors/nodes.py specs/runtimes/durable.json
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	$(VPY) -m providers.lambda_.executors.pythons
