@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from providers.lambda_.executors import nodes
+from providers.lambda_.executors import nodes, pythons
 from tests.support.durable_sdk import sdk_files
 
 from .conftest import ROLE, client_for, make_zip, source, unique, wait_active, wait_until, wait_updated
@@ -196,6 +196,7 @@ def test_a_durable_function_is_invoked_only_qualified(lam, fn, sqs, durable_gate
             assert refusal(lambda: lam.invoke(FunctionName=function_name, InvocationType=invocation_type,
                                               Payload=b'{"steps": 1}')) == refused
     assert refusal(lambda: lam.invoke_async(FunctionName=name, InvokeArgs=b"{}")) == refused
+    assert refusal(lambda: lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")) == refused
     assert lam.list_durable_executions_by_function(FunctionName=name)["DurableExecutions"] == []
     # Qualified in the name, the ARN or the Qualifier parameter: accepted.
     assert lam.invoke(FunctionName=f"{name}:$LATEST", InvocationType="DryRun")["StatusCode"] == 204
@@ -248,10 +249,15 @@ def test_durable_configuration_needs_a_runtime_that_supports_it(lam, durable_zip
     wait_updated(lam, name)
 
 
-def test_the_python_runtime_carries_the_durable_sdk(lam):
+@pytest.mark.parametrize("runtime", ["python3.13", "python3.14"])
+def test_the_python_runtime_carries_the_durable_sdk(lam, runtime):
     """"Lambda Node.js and Python runtimes include the durable execution SDK" (Supported
     runtimes for durable functions): a function with only its own code uses it; a copy
     bundled in the code comes first, as /var/task does on AWS."""
+    version = runtime[len("python"):]
+    if not (pythons.find_interpreter(version) and pythons.has_durable_sdk(version)):
+        pytest.skip(f"no CPython {version} with the durable SDK in its runtime here (`make install` installs it "
+                    f"for every CPython it finds; {pythons.INTERPRETERS_VARIABLE} names one)")
     code = ("import os\n"
             "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
             "import aws_durable_execution_sdk_python as sdk\n"
@@ -261,7 +267,7 @@ def test_the_python_runtime_carries_the_durable_sdk(lam):
             "    return {'sdk': sdk.__file__, 'task': os.environ['LAMBDA_TASK_ROOT'], 'step': doubled}\n")
     for bundled in ({}, sdk_files() or {}):
         name = unique("durable")
-        lam.create_function(FunctionName=name, Runtime="python3.13", Role=ROLE, Handler="index.handler",
+        lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler="index.handler",
                             Code={"ZipFile": make_zip({"index.py": code, **bundled})}, Timeout=30,
                             DurableConfig={"ExecutionTimeout": 60})
         wait_active(lam, name)
