@@ -28,7 +28,10 @@ class GatewayProcess:
 
     def __init__(self, env: Optional[dict[str, str]] = None, python: str = sys.executable) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVIDER_OVERRIDE_", "SERVICES"))}
-        self.env.update({"GATEWAY_LISTEN": "127.0.0.1:0", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+        # PYTHONFAULTHANDLER: a gateway that will not stop is sent SIGABRT first, which makes it
+        # write every thread's stack to its log (see ``stop``).
+        self.env.update({"GATEWAY_LISTEN": "127.0.0.1:0", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1",
+                         "PYTHONFAULTHANDLER": "1"})
         self.env.update(env or {})
         self.python = python
         self.process: Optional[subprocess.Popen] = None
@@ -84,8 +87,15 @@ class GatewayProcess:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGABRT)  # its threads' stacks, into its log
+                try:
+                    self.process.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+                print(f"gateway did not stop within {timeout:.0f} s of {signal.Signals(sig).name}; "
+                      f"the end of its log:\n{self.logs()[-20000:]}", file=sys.stderr)
         return self.process.returncode
 
     def kill(self) -> None:

@@ -205,17 +205,24 @@ def runtime_alive(gateway: GatewayProcess, identity: str) -> bool:
 # Signals from functions -----------------------------------------------------------------------
 class SignalServer:
     """A loopback HTTP endpoint a function calls to say "I am running" (a function
-    in a sandbox cannot touch the test's files, but shares its network)."""
+    in a sandbox cannot touch the test's files, but shares its network), and one
+    it calls to wait until the test releases it (``release()``): an invocation held
+    running for as long as the test needs, whatever the machine's load."""
 
     def __init__(self) -> None:
         import http.server
+        import threading
 
         self._hits: list[str] = []
-        hits = self._hits
+        self._released = threading.Event()
+        hits, released = self._hits, self._released
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                hits.append(self.path)
+                if self.path == "/hold":
+                    released.wait(60)
+                else:
+                    hits.append(self.path)
                 self.send_response(204)
                 self.end_headers()
 
@@ -224,9 +231,14 @@ class SignalServer:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/started"
+        self.hold_url = f"http://127.0.0.1:{self._server.server_address[1]}/hold"
 
     def hits(self) -> int:
         return len(self._hits)
+
+    def release(self) -> None:
+        """Let every invocation waiting at ``hold_url`` go on."""
+        self._released.set()
 
     def __enter__(self) -> "SignalServer":
         import threading
@@ -235,6 +247,7 @@ class SignalServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 

@@ -228,6 +228,8 @@ PROCESS = f"{os.getpid()}/{os.readlink('/proc/self/ns/mnt')}"
 def handler(event, context):
     if 'started' in event:  # tells the test that this invocation is running
         urllib.request.urlopen(event['started']).read()
+    if 'hold' in event:  # ...and runs on until the test releases it
+        urllib.request.urlopen(event['hold'], timeout=60).read()
     time.sleep(event.get('sleep', 0))
     return {'code': 'CODE', 'process': PROCESS, 'memory': os.environ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']}
 """
@@ -249,12 +251,13 @@ def test_reserved_concurrency_is_enforced(lambda_client):
     name = create_function(lambda_client, zip_bytes=python_zip(VERSIONED.replace("CODE", "v1")))
     lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     with ThreadPoolExecutor(1) as pool, signal_server() as started:
-        running = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": started.url})
-        wait_until(started.hits, 5, message="the slow invoke holds the only slot")
+        running = pool.submit(invoke_json, lambda_client, name, {"started": started.url, "hold": started.hold_url})
+        wait_until(started.hits, 5, message="the held invoke has the only slot")
         code, message, status, reason, retry_after = throttle_error(lambda_client.invoke, FunctionName=name,
                                                                     Payload=b"{}")
         assert (code, message, status) == THROTTLED
         assert reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
+        started.release()
         assert running.result()[1]["code"] == "v1"
     # The slot is free again.
     assert invoke_json(lambda_client, name)[1]["code"] == "v1"
@@ -277,13 +280,14 @@ def test_reserved_concurrency_zero_throttles_everything(lambda_client):
 def test_updates_move_new_invokes_to_new_environments(lambda_client, gateway):
     name = create_function(lambda_client, zip_bytes=python_zip(VERSIONED.replace("CODE", "v1")))
     with ThreadPoolExecutor(1) as pool, signal_server() as started:
-        in_flight = pool.submit(invoke_json, lambda_client, name, {"sleep": 1.0, "started": started.url})
-        wait_until(started.hits, 5, message="the slow invoke is running")
+        in_flight = pool.submit(invoke_json, lambda_client, name, {"started": started.url, "hold": started.hold_url})
+        wait_until(started.hits, 5, message="the held invoke is running")
         lambda_client.update_function_code(FunctionName=name, ZipFile=python_zip(VERSIONED.replace("CODE", "v2")))
         wait_updated(lambda_client, name)
         after_code = invoke_json(lambda_client, name)[1]
         assert after_code["code"] == "v2"
         # The in-flight invoke finishes on the old code, in its old environment.
+        started.release()
         old = in_flight.result()[1]
         assert old["code"] == "v1" and old["process"] != after_code["process"]
     # The old environment is stopped once released.
