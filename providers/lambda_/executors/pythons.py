@@ -214,8 +214,10 @@ def _install(interpreter: str, version: str, target: Path, packages: tuple[str, 
     print(f"{label}: {', '.join(packages)}: starting", flush=True)
     started = time.monotonic()
     status, output = progress.run(
-        label, [*command, "install", "--progress-bar", "off", "--disable-pip-version-check", "--target", str(target),
-                *extra, *(options or []), *packages],
+        # --no-warn-conflicts: pip compares the target with the interpreter's own site-packages, which
+        # functions never see; its "dependency conflicts" ERROR line was noise in every install.
+        label, [*command, "install", "--progress-bar", "off", "--disable-pip-version-check", "--no-warn-conflicts",
+                "--target", str(target), *extra, *(options or []), *packages],
         shown=lambda line: line.startswith(PIP_PROGRESS),
     )
     if status == 0:
