@@ -30,7 +30,8 @@ import requests
 
 from tests.support.browser_attack import ROLE, client
 from tests.support.gateway_process import GatewayProcess
-from tests.support.ui_browser import AttackerSite, Screenshots, find_binaries, start_chromium, wait_for
+from tests.support.attacker_site import AttackerSite
+from tests.support.ui_browser import Screenshots, find_binaries, start_chromium, wait_for
 
 HOSTILE = "<img src=x id=injected onerror=\"document.title='pwned'\">"
 HANDLER = (

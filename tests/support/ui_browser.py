@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .attacker_site import EVIL_HOST, AttackerSite  # noqa: F401 (the resource browser's tests take it from here)
+from .attacker_site import EVIL_HOST
 
 WINDOW = (1280, 1400)
 
