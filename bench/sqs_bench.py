@@ -15,13 +15,8 @@
 
 from __future__ import annotations
 
-import http.server
-import io
-import json
 import os
-import threading
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,6 +26,7 @@ from botocore.config import Config as BotoConfig
 from tests.support.gateway_process import GatewayProcess
 
 from .common import percentile
+from .record_sink import Sink, handler_zip
 
 ROLE = "arn:aws:iam::000000000000:role/sqs-bench"
 HANDLER = '''
@@ -50,54 +46,6 @@ IDLE_SETTLE_SECONDS = 25  # every poller's first long poll has begun and ended o
 IDLE_SECONDS = 20
 
 
-class Sink:
-    """Where the function says what it got and when its handler started."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, float] = {}  # message body -> handler start
-        self.deliveries = 0
-        self.changed = threading.Condition()
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                report = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with sink.changed:
-                    for record in report["records"]:
-                        sink.seen.setdefault(record, report["started"])
-                    sink.deliveries += len(report["records"])
-                    sink.changed.notify_all()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, records: set[str], timeout: float = 120.0) -> dict[str, float]:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not records <= self.seen.keys():
-                if not self.changed.wait(max(0.0, deadline - time.monotonic())):
-                    missing = len(records - self.seen.keys())
-                    raise RuntimeError(f"{missing} messages never reached the function")
-            return {record: self.seen[record] for record in records}
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", HANDLER)
-    return buffer.getvalue()
-
-
 class Bench:
     def __init__(self, gateway: GatewayProcess, sink: Sink) -> None:
         def client(service: str) -> Any:
@@ -108,7 +56,7 @@ class Bench:
         self.sqs = client("sqs")
         self.lam = client("lambda")
         self.lam.create_function(FunctionName="sqs-bench", Runtime="python3.12", Role=ROLE, Handler="index.handler",
-                                 Code={"ZipFile": _zip()}, Environment={"Variables": {"SINK": sink.url}})
+                                 Code={"ZipFile": handler_zip(HANDLER)}, Environment={"Variables": {"SINK": sink.url}})
         self.lam.get_waiter("function_active_v2").wait(FunctionName="sqs-bench",
                                                        WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
 

@@ -13,10 +13,9 @@ import base64
 import hashlib
 import json
 
-import pytest
 import requests
 
-from .sqs_support import Clients, Reports, bodies, delivered, wait_until
+from .sqs_support import bodies, delivered, wait_until
 
 AWS_RECORD = {
     "messageId": "<uuid:1>",
@@ -32,27 +31,6 @@ AWS_RECORD = {
     "eventSourceARN": "arn:<partition>:sqs:<region>:111111111111:<resource:1>",
     "awsRegion": "<region>",
 }
-
-
-@pytest.fixture(scope="module")
-def clients(gateway) -> Clients:
-    return Clients(gateway.url)
-
-
-@pytest.fixture(autouse=True)
-def _remove_mappings(clients):
-    yield
-    clients.remove_mappings()
-
-
-@pytest.fixture(scope="module")
-def reports(clients) -> Reports:
-    return Reports(clients)
-
-
-@pytest.fixture(scope="module")
-def reporter(clients, reports) -> str:
-    return clients.reporter(reports.url)
 
 
 def test_messages_reach_the_function_as_aws_builds_the_records(clients, reports, reporter):

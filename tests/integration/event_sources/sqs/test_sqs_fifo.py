@@ -8,33 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
-from .sqs_support import Clients, Reports, delivered, directive
+from .sqs_support import delivered, directive
 
 AWS_FIFO_ATTRIBUTES = ["ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId",
                        "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp"]
-
-
-@pytest.fixture(scope="module")
-def clients(gateway) -> Clients:
-    return Clients(gateway.url)
-
-
-@pytest.fixture(autouse=True)
-def _remove_mappings(clients):
-    yield
-    clients.remove_mappings()
-
-
-@pytest.fixture(scope="module")
-def reports(clients) -> Reports:
-    return Reports(clients)
-
-
-@pytest.fixture(scope="module")
-def reporter(clients, reports) -> str:
-    return clients.reporter(reports.url)
 
 
 def message(group: str, number: int, **directives: Any) -> str:

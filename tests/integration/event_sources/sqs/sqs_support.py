@@ -19,14 +19,13 @@ reported by its records' ids, bodies' first 100 characters and attributes).
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from typing import Any, Callable, Optional
 
 import boto3
 from botocore.config import Config as BotoConfig
 
 from tests.integration.lambda_.conftest import python_zip, wait_active
+from tests.support.polling import unique, wait_until
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::000000000000:role/sqs-reader"
@@ -74,22 +73,6 @@ def handler(event, context):
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
     return {}
 '''
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05,
-               message: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met within {timeout}s")
-        time.sleep(interval)
 
 
 def directive(**members: Any) -> str:

@@ -10,30 +10,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from .sqs_support import Clients, Reports, bodies, delivered, directive, most_at_once
-
-
-@pytest.fixture(scope="module")
-def clients(gateway) -> Clients:
-    return Clients(gateway.url)
-
-
-@pytest.fixture(autouse=True)
-def _remove_mappings(clients):
-    yield
-    clients.remove_mappings()
-
-
-@pytest.fixture(scope="module")
-def reports(clients) -> Reports:
-    return Reports(clients)
-
-
-@pytest.fixture(scope="module")
-def reporter(clients, reports) -> str:
-    return clients.reporter(reports.url)
+from .sqs_support import bodies, delivered, directive, most_at_once
 
 
 def receive_counts(reports: list[dict], body: str) -> list[str]:
