@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-import uuid
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import boto3
 from tests.integration.lambda_.conftest import python_zip
 from tests.support.kafka_broker import KafkaBroker
+from tests.support.polling import unique, wait_until
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -39,21 +38,6 @@ def handler(event, context):
                 failures.append({"itemIdentifier": {"partition": key, "offset": record["offset"]}})
     return {"batchItemFailures": failures}
 '''
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05,
-               message: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met within {timeout}s")
-        time.sleep(interval)
 
 
 def b64(data: bytes) -> str:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-import uuid
 from typing import Any, Callable, Optional
 
 import boto3
 from botocore.config import Config as BotoConfig
 
 from tests.integration.lambda_.conftest import python_zip, wait_active
+from tests.support.polling import unique, wait_until
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::000000000000:role/stream-reader"
@@ -68,22 +67,6 @@ def handler(event, context):
         return json.loads(os.environ["ANSWER"])
     return {}
 '''
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05,
-               message: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met within {timeout}s")
-        time.sleep(interval)
 
 
 def data_of(record: dict[str, Any]) -> str:
